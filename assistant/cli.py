@@ -1,0 +1,160 @@
+"""The `assistant` command line: ingest, stats, search (and more as they arrive)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "index", None):
+        overrides["vectorstore_dir"] = args.index
+    return Settings(**overrides)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.ingest import ingest
+
+    settings = _settings(args)
+    result = ingest(
+        args.paths,
+        settings,
+        fmt=args.format,
+        strict=args.strict,
+        prune=args.prune,
+        rebuild=args.rebuild,
+        progress=not args.quiet,
+    )
+    report = result.report
+    rate = report.papers_seen / report.seconds if report.seconds else 0.0
+    print(
+        f"Read {len(result.read.papers)} papers from {len(result.read.files)} file(s) "
+        f"({len(result.read.problems)} problem(s)). "
+        f"Added {report.papers_added}, changed {report.papers_changed}, "
+        f"unchanged {report.papers_unchanged}, pruned {report.papers_pruned}; "
+        f"chunks +{report.chunks_added} -{report.chunks_removed}; "
+        f"{report.seconds:.1f} s, {rate:.1f} papers/s."
+    )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from assistant.index import open_index
+
+    stats = open_index(_settings(args)).stats()
+    if args.json:
+        print(json.dumps(stats.__dict__, indent=2))
+        return 0
+    print(f"Index:       {stats.path}")
+    print(f"Papers:      {stats.papers}")
+    print(f"Chunks:      {stats.chunks}")
+    print("Sources:")
+    for source, count in stats.sources.items():
+        print(f"  {count:6d}  {source}")
+    print("Fingerprint:")
+    for key, value in stats.fingerprint.items():
+        print(f"  {key} = {value}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.index import open_index
+    from assistant.retrieval import HybridSearch
+
+    settings = _settings(args)
+    search = HybridSearch(open_index(settings), settings)
+    started = time.perf_counter()
+    hits = search.search(args.query, args.k)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if args.json:
+        print(json.dumps({"results": [hit.as_dict() for hit in hits]}, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No papers indexed. Run `assistant ingest` first.")
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank}. {hit.title}  (score {hit.score:.4f})")
+        print(f"   {hit.snippet}")
+    print(f"({elapsed_ms:.0f} ms)", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Paper Assistant: offline Q&A over paper abstracts."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="Log progress details.")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        help=Settings.model_fields["vectorstore_dir"].description + " (ASSISTANT_VECTORSTORE_DIR)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="Add corpus files to the index.")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, help="Files or folders (default: the bundled corpus)."
+    )
+    ingest.add_argument(
+        "--format",
+        choices=("hf-daily", "jsonl", "json", "csv", "bibtex"),
+        help="Read every file in this format instead of guessing from its extension.",
+    )
+    ingest.add_argument(
+        "--strict", action="store_true", help="Any problem is fatal; nothing is written."
+    )
+    ingest.add_argument(
+        "--prune",
+        action="store_true",
+        help="Remove indexed papers that the given files no longer hold.",
+    )
+    ingest.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="Delete the index and build it again (after changing chunking or embedder).",
+    )
+    ingest.add_argument("--quiet", action="store_true", help="No progress bar.")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    stats = commands.add_parser("stats", help="Papers, chunks, sources and fingerprint.")
+    stats.add_argument("--json", action="store_true", help="Print JSON.")
+    stats.set_defaults(handler=cmd_stats)
+
+    search = commands.add_parser("search", help="Find papers (hybrid dense + BM25 search).")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5, help="How many papers (default 5).")
+    search.add_argument("--json", action="store_true", help="Print JSON.")
+    search.set_defaults(handler=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.handler(args)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "Interrupted. The index is consistent; run the same command again to finish.",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Settings: one typed object, read from ``ASSISTANT_*`` environment variables and flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS_DIR = PROJECT_ROOT / "data"
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "paper-assistant"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; every field has a default and a description."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # Corpus and index
+    corpus_paths: list[Path] = Field(
+        default_factory=lambda: [BUNDLED_CORPUS_DIR],
+        description="Files or folders ingested when no path is given (the bundled corpus).",
+    )
+    vectorstore_dir: Path = Field(
+        default=PROJECT_ROOT / "vectorstore",
+        description="Folder of the persistent Chroma index.",
+    )
+    collection: str = Field(default="papers", description="Chroma collection name.")
+    chunk_size_tokens: int = Field(
+        default=160, ge=16, description="Chunk size in tiktoken tokens (the title is added on top)."
+    )
+    chunk_overlap_tokens: int = Field(
+        default=32, ge=0, description="Tokens shared by consecutive chunks of one abstract."
+    )
+    embedding_model: str = Field(
+        default="minilm",
+        description="'minilm' (all-MiniLM-L6-v2 on ONNX Runtime) or the path of a GGUF "
+        "embedding model run through llama.cpp.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, description="Chunks embedded per batch.")
+    threads: int = Field(
+        default=0, ge=0, description="CPU threads for embedding and generation (0: all cores)."
+    )
+    ingest_batch_papers: int = Field(
+        default=64, ge=1, description="Papers written to the index per batch during ingest."
+    )
+
+    # Retrieval
+    top_k: int = Field(default=5, ge=1, description="Papers returned by a search.")
+    candidate_chunks: int = Field(
+        default=40, ge=1, description="Chunks taken from each ranking (dense, BM25) before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    min_similarity: float = Field(
+        default=0.30,
+        description="A paper whose best passage has a lower cosine similarity to the question "
+        "is not used to answer; with none left the assistant abstains (calibrated on the dev set).",
+    )
+
+    # The answering model
+    model: Path | None = Field(
+        default=None,
+        description="A GGUF file to answer with (ASSISTANT_MODEL); default: "
+        "Qwen2.5-Coder-0.5B-Instruct Q4_K_M, assembled from its PyPI parts.",
+    )
+    n_gpu_layers: int = Field(
+        default=-1,
+        description="Layers offloaded to the GPU when llama.cpp was built with GPU support "
+        "(-1: all). Ignored on CPU-only builds.",
+    )
+    n_ctx: int = Field(
+        default=0, ge=0, description="Context window in tokens (0: sized to the prompt budget)."
+    )
+    context_budget_tokens: int = Field(
+        default=420,
+        ge=50,
+        description="Model tokens of evidence (titles and passages) put in the prompt. On a "
+        "2-core CPU each 100 prompt tokens cost about a second with the default model.",
+    )
+    history_budget_tokens: int = Field(
+        default=200, ge=0, description="Model tokens of conversation history kept, newest first."
+    )
+    max_answer_tokens: int = Field(default=200, ge=16, description="Longest answer, in tokens.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    seed: int = Field(default=42, description="Sampling seed, for repeatable answers.")
+    answer_papers: int = Field(
+        default=3, ge=1, description="At most this many papers supply evidence for an answer."
+    )
+
+    # Models
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the default model is assembled from its PyPI parts, once.",
+    )
+
+    @property
+    def context_window(self) -> int:
+        """n_ctx: the setting, or room for instructions, evidence, history, question and answer."""
+        if self.n_ctx:
+            return self.n_ctx
+        needed = (
+            400 + self.context_budget_tokens + self.history_budget_tokens + self.max_answer_tokens
+        )
+        return -(-needed // 256) * 256
+
+    @property
+    def cpu_threads(self) -> int:
+        """The thread count to use: the setting, or every core the process may use."""
+        if self.threads:
+            return self.threads
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )

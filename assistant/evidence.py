@@ -1,0 +1,79 @@
+"""Choosing what goes into the prompt: the sentences of each paper that answer, within a budget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.retrieval import PaperHit, split_sentences
+
+# Sentences that address a reader as an assistant are instructions planted in the data,
+# not findings; they never enter the prompt (the system prompt also says so, but small
+# models follow the last instruction they read).
+PLANTED_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(you are now|you must now|as an ai|system prompt|new instructions?)\b"
+    r"|\b(respond|reply|answer|say|output)\s+(only\s+)?(with\s+)?[\"'“]",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Source:
+    """A paper as the model sees it: a short id, its title and the chosen sentences."""
+
+    source_id: int
+    hit: PaperHit
+    sentences: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
+
+
+def is_planted_instruction(sentence: str) -> bool:
+    return bool(PLANTED_INSTRUCTION.search(sentence))
+
+
+def select_evidence(
+    question: str,
+    hits: list[PaperHit],
+    abstracts: dict[str, str],
+    embeddings: Embeddings,
+    count_tokens: Callable[[str], int],
+    budget_tokens: int,
+) -> list[Source]:
+    """Each paper's title, then its sentences most similar to the question, best first
+    across papers, until ``budget_tokens`` (counted by the model's tokenizer) is spent."""
+    sources = [Source(i, hit) for i, hit in enumerate(hits, start=1)]
+    candidates: list[tuple[Source, int, str]] = []  # (source, position in abstract, sentence)
+    for source in sources:
+        abstract = abstracts.get(source.hit.paper_id) or " ".join(source.hit.passages)
+        for position, sentence in enumerate(split_sentences(abstract)):
+            if not is_planted_instruction(sentence):
+                candidates.append((source, position, sentence))
+    if not candidates:
+        return sources
+    query = np.asarray(embeddings.embed_query(question))
+    vectors = np.asarray(embeddings.embed_documents([sentence for _, _, sentence in candidates]))
+    similarity = vectors @ query
+    spent = sum(count_tokens(f"[{s.source_id}] {s.hit.title}\n") for s in sources)
+    chosen: dict[int, list[tuple[int, str]]] = {s.source_id: [] for s in sources}
+    # Every paper first gets its best sentence, then the best remaining ones overall.
+    order = sorted(range(len(candidates)), key=lambda i: -similarity[i])
+    firsts = {}
+    for i in order:
+        firsts.setdefault(candidates[i][0].source_id, i)
+    for i in [*firsts.values(), *(i for i in order if i not in firsts.values())]:
+        source, position, sentence = candidates[i]
+        cost = count_tokens(" " + sentence)
+        if spent + cost > budget_tokens:
+            continue
+        spent += cost
+        chosen[source.source_id].append((position, sentence))
+    for source in sources:
+        source.sentences = [sentence for _, sentence in sorted(chosen[source.source_id])]
+    return sources

@@ -1,0 +1,52 @@
+"""The paper record every reader produces and every later stage consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Bump when parsing or cleaning changes what a paper's text or id is: it is part of
+# the index fingerprint, so an index built by an older parser is not silently reused.
+PARSER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a paper was read: the file and the line (text formats) or entry number."""
+
+    path: str
+    position: str  # "line 12" or "entry 3"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.position}"
+
+
+@dataclass
+class Paper:
+    """One paper. ``title`` is exactly as published (for citation); ``abstract`` is cleaned."""
+
+    title: str
+    abstract: str
+    sources: list[SourceRef]
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+
+    @property
+    def paper_id(self) -> str:
+        """Stable id: derived from the normalised title, so every source of a paper agrees."""
+        return paper_id_for(self.title)
+
+
+def title_key(title: str) -> str:
+    """The de-duplication key of a title: case, accents, punctuation and spacing folded."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.findall(r"[0-9a-z]+", text))
+
+
+def paper_id_for(title: str) -> str:
+    return hashlib.sha256(title_key(title).encode()).hexdigest()[:16]

@@ -1,0 +1,38 @@
+"""Fakes with answers you can compute by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+from langchain_core.embeddings import Embeddings
+
+DIMENSIONS = 64
+
+
+def bag_of_words(text: str) -> list[float]:
+    """Counts of lower-cased words hashed into 64 buckets, L2-normalised.
+
+    Two texts' cosine similarity is the normalised overlap of their words (up to the
+    rare bucket collision), so expected rankings can be worked out by hand.
+    """
+    vector = [0.0] * DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+class FakeEmbeddings(Embeddings):
+    model_id = "fake-bag-of-words-64"
+
+    def __init__(self) -> None:
+        self.documents_embedded = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.documents_embedded += len(texts)
+        return [bag_of_words(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return bag_of_words(text)
