@@ -235,7 +235,7 @@ def entry_date(fields: dict[str, str]) -> str | None:
     if not year:
         return plain(fields.get("date", "")) or None
     month = plain(fields.get("month", "")).lower()
-    number = int(month) if month.isdigit() else _month_number(month)
+    number = int(month) if month.isdecimal() else _month_number(month)
     return f"{year}-{number:02d}" if number and 1 <= number <= 12 else year
 
 
@@ -252,6 +252,8 @@ def to_record(entry: Entry) -> dict[str, object]:
     record["date"] = entry_date(fields)
     for name in ("url", "doi", "eprint"):
         if name in fields:
-            # URLs and ids keep no spaces: a line-wrapped url field is one URL.
-            record[name] = "".join(plain(fields[name]).split())
+            # Kept verbatim but for escapes and braces (`~` is part of URLs), and without
+            # spaces: a line-wrapped url field is still one URL.
+            text = _ESCAPED.sub(r"\1", fields[name]).replace("{", "").replace("}", "")
+            record[name] = "".join(text.split())
     return record

@@ -43,7 +43,10 @@ class CitationRewriter:
             ready, self.pending = self.pending[:start], self.pending[start:]
         else:
             ready, self.pending = self.pending, ""
-        return self._emit(ready)
+        # Trailing spaces wait too: they belong to a marker if one follows.
+        kept = ready.rstrip(" \t")
+        self.pending = ready[len(kept) :] + self.pending
+        return self._emit(kept)
 
     def finish(self) -> str:
         ready, self.pending = self.pending, ""
@@ -65,7 +68,10 @@ class CitationRewriter:
             number = self.order.index(source_id) + 1
             if number not in numbers:
                 numbers.append(number)
-        return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
+        if not numbers:
+            return ""
+        space = " " if match.group(0)[:1] in (" ", "\t") else ""
+        return space + "".join(f"[{n}]" for n in numbers)
 
 
 def strip_markers(text: str) -> str:

@@ -88,6 +88,52 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _questions(args: argparse.Namespace) -> list[str]:
+    if args.questions == ["-"]:
+        return [line.strip() for line in sys.stdin if line.strip()]
+    return args.questions
+
+
+def _print_answer_tail(answer) -> None:
+    if answer.citations:
+        print("\nReferences:")
+        for line in answer.references():
+            print(f"  {line}")
+    if answer.papers and (answer.abstained or not answer.citations):
+        print(f"\n{answer.papers_label}:")
+        for hit in answer.papers:
+            print(f"  - {hit.title}  (score {hit.score:.4f})")
+    timings = answer.timings
+    print(
+        f"\n(retrieval {timings.get('retrieval_ms', 0):.0f} ms, first token "
+        f"{timings.get('ttft_ms', 0):.0f} ms, total {timings.get('total_ms', 0):.0f} ms)",
+        file=sys.stderr,
+    )
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.pipeline import Answer, answer_json_line, build_engine
+
+    settings = _settings(args)
+    if args.model:
+        settings = settings.model_copy(update={"model": args.model})
+    questions = _questions(args)
+    if not questions:
+        raise AssistantError("No question given.")
+    engine = build_engine(settings)
+    for question in questions:
+        if args.json:
+            print(answer_json_line(engine.ask(question)), flush=True)
+            continue
+        for item in engine.stream(question):
+            if isinstance(item, Answer):
+                _print_answer_tail(item)
+            else:
+                print(item, end="", flush=True)
+        print()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="Paper Assistant: offline Q&A over paper abstracts."
@@ -134,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=5, help="How many papers (default 5).")
     search.add_argument("--json", action="store_true", help="Print JSON.")
     search.set_defaults(handler=cmd_search)
+
+    ask = commands.add_parser("ask", help="Answer questions with citations (local model).")
+    ask.add_argument(
+        "questions", nargs="+", help="One or more questions; '-' reads one per line from stdin."
+    )
+    ask.add_argument("--json", action="store_true", help="One JSON object per question.")
+    ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
+    ask.set_defaults(handler=cmd_ask)
     return parser
 
 

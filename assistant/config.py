@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         default=40, ge=1, description="Chunks taken from each ranking (dense, BM25) before fusion."
     )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    similarity_margin: float = Field(
+        default=0.12,
+        ge=0.0,
+        description="Papers less similar to the question than the best one by more than this "
+        "do not enter the prompt.",
+    )
     min_similarity: float = Field(
         default=0.30,
         description="A paper whose best passage has a lower cosine similarity to the question "

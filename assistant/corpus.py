@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from assistant import bibtex, config
 from assistant.errors import CorpusError
-from assistant.records import Paper, SourceRef, title_key
+from assistant.records import Paper, SourceRef
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ def read_corpus(
     With ``strict`` any problem raises CorpusError listing them all; otherwise each is
     logged as a warning and returned with the papers that could be read.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     if fmt is not None:
         fmt = _checked_format(fmt)
     papers: dict[str, Paper] = {}
@@ -123,7 +125,8 @@ def read_corpus(
     if strict and problems:
         listing = "\n".join(str(problem) for problem in problems)
         raise CorpusError(
-            f"{len(problems)} problem(s) in the corpus (nothing was read, --strict):\n{listing}"
+            f"{len(problems)} problem(s) in the corpus, so nothing was read (--strict); "
+            f"fix them, or leave out --strict to skip them:\n{listing}"
         )
     for problem in problems:
         logger.warning("%s", problem)
@@ -165,7 +168,7 @@ def _folder_files(folder: Path) -> Iterator[Path]:
 def _add(papers: dict[str, Paper], paper: Paper) -> None:
     """Merge ``paper`` into the first one with its title, which keeps its title and abstract."""
     # Titles with no Latin letters or digits have an empty key; their folded text stands in.
-    key = title_key(paper.title) or paper.title.casefold()
+    key = paper.paper_id
     first = papers.setdefault(key, paper)
     if first is paper:
         return

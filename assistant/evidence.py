@@ -15,7 +15,7 @@ from assistant.retrieval import PaperHit, split_sentences
 # not findings; they never enter the prompt (the system prompt also says so, but small
 # models follow the last instruction they read).
 PLANTED_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|directions)\b"
     r"|\b(you are now|you must now|as an ai|system prompt|new instructions?)\b"
     r"|\b(respond|reply|answer|say|output)\s+(only\s+)?(with\s+)?[\"'“]",
     re.IGNORECASE,

@@ -109,6 +109,23 @@ def describe_paper(hit: PaperHit) -> str:
     return f"{hit.title} ({extra})" if extra else hit.title
 
 
+def attribute(answer: str, sources: list[Source], share: float = 0.6) -> Source | None:
+    """The one source holding at least ``share`` of the answer's content words, if any."""
+    answer_words = set(tokenize(answer))
+    if len(answer_words) < 3:
+        return None
+    overlaps = [
+        (len(answer_words & set(tokenize(" ".join([*s.sentences, s.hit.title])))), s)
+        for s in sources
+    ]
+    overlaps.sort(key=lambda pair: -pair[0])
+    best_overlap, best = overlaps[0] if overlaps else (0, None)
+    runner_up = overlaps[1][0] if len(overlaps) > 1 else 0
+    if best_overlap >= share * len(answer_words) and best_overlap > runner_up:
+        return best
+    return None
+
+
 def is_lookup(question: str) -> bool:
     return bool(LOOKUP.search(question))
 
@@ -172,12 +189,13 @@ class Engine:
         """The retrieved papers close enough to answer from (none: abstain). See relevance.py."""
         if unknown_names(question, self.search.vocabulary):
             return []
-        return [
-            hit
-            for hit in hits
-            if hit.dense_similarity >= self.settings.min_similarity
-            or mentions_a_name(question, [hit.title, *hit.passages])
-        ][: self.settings.answer_papers]
+        named = [h for h in hits if mentions_a_name(question, [h.title, *h.passages])]
+        best = max((h.dense_similarity for h in hits), default=0.0)
+        # Papers far below the best one rarely help and each costs prompt time.
+        floor = max(self.settings.min_similarity, best - self.settings.similarity_margin)
+        return [h for h in hits if h in named or h.dense_similarity >= floor][
+            : self.settings.answer_papers
+        ]
 
     def find(self, question: str, k: int | None = None) -> list[PaperHit]:
         """Citation lookup: ranked papers at once, no model involved."""
@@ -299,6 +317,15 @@ class Engine:
                 timings=timings,
                 papers_label="Closest matches",
             )
+        inferred = False
+        if not citations and body and not is_bare_citation(body):
+            # The model cited nothing: cite the source its answer was taken from, when
+            # one clearly was (most of the answer's words come from its sentences).
+            source = attribute(body, sources)
+            if source is not None:
+                body = f"{body} [1]"
+                citations = [Citation(1, source.source_id, source.hit.paper_id, source.hit.title)]
+                inferred = True
         if is_bare_citation(body):
             # Small models sometimes answer with "[1]" alone: say what source 1 says.
             source = by_source[rewriter.order[0]] if rewriter.order else sources[0]
@@ -307,6 +334,8 @@ class Engine:
         label = "Retrieved papers"
         if not citations:
             label = "Papers given to the model (it cited none)"
+        elif inferred:
+            label = "Retrieved papers (the citation was matched to the answer by the assistant)"
         mode = "lookup" if lookup else "answer"
         return Answer(
             question,

@@ -49,4 +49,7 @@ def title_key(title: str) -> str:
 
 
 def paper_id_for(title: str) -> str:
-    return hashlib.sha256(title_key(title).encode()).hexdigest()[:16]
+    # Titles with no Latin letters or digits (Chinese, Japanese...) have an empty key:
+    # their case-folded text keeps them apart.
+    key = title_key(title) or " ".join(title.casefold().split())
+    return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -36,3 +36,31 @@ class FakeEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return bag_of_words(text)
+
+
+class FakeChatModel:
+    """Replies from a queue, piece by piece, and records every prompt it was given."""
+
+    name = "fake-chat"
+
+    def __init__(self, replies: list[str] | None = None) -> None:
+        self.replies = list(replies or [])
+        self.calls: list[list[dict[str, str]]] = []
+        self._context = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream_chat(self, messages, max_tokens, temperature):
+        self.calls.append(messages)
+        reply = self.replies.pop(0) if self.replies else "No reply queued."
+        pieces = re.findall(r"\S+\s*|\s+", reply)
+        self._context = sum(self.count_tokens(m["content"]) for m in messages) + len(pieces)
+        yield from pieces
+
+    @property
+    def context_tokens(self) -> int:
+        return self._context
+
+    def describe(self) -> dict:
+        return {"model": self.name, "backend": "fake"}

@@ -533,6 +533,16 @@ def test_empty_binary_missing_and_unknown_files_are_problems(tmp_path):
     assert source_label(unknown) not in result.files and source_label(empty) in result.files
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [("empty.json", "[]", "json"), ("header.txt", "Daily Papers\n\nOct 9\n", "hf-daily")],
+)
+def test_a_file_with_no_papers_says_so(tmp_path, name, content, fmt):
+    path = write(tmp_path / name, content)
+    problem = only_problem(read_corpus([path]), path)
+    assert (problem.position, problem.message) == (None, f"no papers found when read as {fmt}")
+
+
 def test_cp1252_file_is_read_with_a_warning_naming_the_line(tmp_path, caplog):
     content = f"title,abstract\nPlain,{ABSTRACT}\nCaf\xe9 Society,{OTHER}\n".encode("cp1252")
     path = write(tmp_path / "legacy.csv", content)
