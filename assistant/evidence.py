@@ -17,9 +17,16 @@ from assistant.retrieval import PaperHit, split_sentences
 PLANTED_INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|directions)\b"
     r"|\b(you are now|you must now|as an ai|system prompt|new instructions?)\b"
-    r"|\b(respond|reply|answer|say|output)\s+(only\s+)?(with\s+)?[\"'“]",
+    r"|\b(respond|reply|answer|say|output|write|print)\s+(only|just)\b"
+    r"|\b(respond|reply|answer|say|output)\s+(with\s+)?[\"'\u201c]"
+    r"|\b(stop|cease)\s+(answering|responding)\b"
+    r"|\b(assistant|chatbot|ai model|language model|llm)\s*[,:]\s*(please\s+)?[a-z]+\b(?<!\bis)"
+    r"|\b(dear|attention|note to)\s+(assistant|ai|model|chatbot)\b",
     re.IGNORECASE,
 )
+# A sentence far less similar to the question than the best one is not evidence for
+# it (and leaving it out saves prompt time); each paper still gets its best sentence.
+RELATIVE_FLOOR = 0.5
 
 
 @dataclass
@@ -67,7 +74,9 @@ def select_evidence(
     firsts = {}
     for i in order:
         firsts.setdefault(candidates[i][0].source_id, i)
-    for i in [*firsts.values(), *(i for i in order if i not in firsts.values())]:
+    floor = RELATIVE_FLOOR * float(similarity[order[0]])
+    rest = (i for i in order if i not in firsts.values() and similarity[i] >= floor)
+    for i in [*firsts.values(), *rest]:
         source, position, sentence = candidates[i]
         cost = count_tokens(" " + sentence)
         if spent + cost > budget_tokens:

@@ -28,7 +28,7 @@ Message = dict[str, str]
 LOOKUP = re.compile(
     r"^\s*(which|what)\s+(papers?|works?|stud(y|ies)|articles?|publications?)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any|all)?\s*(papers?|works?|stud(y|ies))\b"
-    r"|\b(is|are)\s+there\s+(any\s+)?(papers?|works?|research|stud(y|ies)|articles?)\b"
+    r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
     r"|\bwho\s+(proposed|introduced)\b",
     re.IGNORECASE,
 )
@@ -124,6 +124,14 @@ def attribute(answer: str, sources: list[Source], share: float = 0.6) -> Source 
     if best_overlap >= share * len(answer_words) and best_overlap > runner_up:
         return best
     return None
+
+
+def grounded(answer: str, question: str, sources: list[Source]) -> bool:
+    """Whether the answer shares a content word with the question or the evidence sent."""
+    known = set(tokenize(question))
+    for source in sources:
+        known.update(tokenize(" ".join([source.hit.title, *source.sentences])))
+    return bool(set(tokenize(answer)) & known)
 
 
 def is_lookup(question: str) -> bool:
@@ -326,8 +334,9 @@ class Engine:
                 body = f"{body} [1]"
                 citations = [Citation(1, source.source_id, source.hit.paper_id, source.hit.title)]
                 inferred = True
-        if is_bare_citation(body):
-            # Small models sometimes answer with "[1]" alone: say what source 1 says.
+        if is_bare_citation(body) or not grounded(body, question, sources):
+            # Small models sometimes answer with "[1]" alone, or with words found neither in
+            # the question nor in the evidence: say what the cited (or first) source says.
             source = by_source[rewriter.order[0]] if rewriter.order else sources[0]
             body = f"{source.hit.title}: {' '.join(source.sentences[:2])} [1]"
             citations = [Citation(1, source.source_id, source.hit.paper_id, source.hit.title)]

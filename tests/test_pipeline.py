@@ -6,7 +6,7 @@ import pytest
 
 from assistant.evidence import is_planted_instruction
 from assistant.ingest import ingest
-from assistant.pipeline import Answer, Engine, retrieval_query, trim_history
+from assistant.pipeline import Answer, Engine, is_lookup, retrieval_query, trim_history
 from assistant.prompts import NOT_FOUND
 from assistant.retrieval import HybridSearch
 from tests.fakes import FakeChatModel
@@ -161,3 +161,29 @@ def test_engine_is_a_langchain_runnable(engine_with):
         {"question": "How much does ZebraNet improve zebra stripe mask accuracy?"}
     )
     assert isinstance(answer, Answer) and answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which paper proposed SegPrompt?",
+        "Is there a paper on tutoring with LLMs?",
+        "Are there any works on weak supervision?",
+        "Find the paper that trains CLIP on satellite images.",
+    ],
+)
+def test_lookup_questions_are_recognised(question):
+    assert is_lookup(question)
+
+
+def test_prompts_are_checked_at_load(tmp_path):
+    from assistant.errors import AssistantError
+    from assistant.prompts import Prompts
+
+    for name in ("system", "lookup"):
+        (tmp_path / f"{name}.txt").write_text(
+            "Fine.\n" if name == "system" else "{sources} {question}"
+        )
+    (tmp_path / "answer.txt").write_text("{sources} {question} {unknown}")
+    with pytest.raises(AssistantError, match="unknown"):
+        Prompts(tmp_path)
