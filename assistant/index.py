@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -261,13 +262,14 @@ class PaperIndex:
         hold lose that source, and are removed when no source is left.
         """
         report = IngestReport()
+        started = time.perf_counter()
         batch_size = self.settings.ingest_batch_papers
         with tqdm(total=len(papers), unit="paper", desc="Indexing", disable=not progress) as bar:
             for start in range(0, len(papers), batch_size):
                 batch = papers[start : start + batch_size]
                 self.add_papers(batch, files_read, report)
                 bar.update(len(batch))
-            report.seconds = bar.format_dict["elapsed"]
+        report.seconds = time.perf_counter() - started
         if prune:
             kept = {paper.paper_id for paper in papers}
             self.prune(kept, files_read if prune_files is None else prune_files, report)
