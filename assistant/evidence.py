@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.bm25 import tokenize
 from assistant.retrieval import PaperHit, split_sentences
 
 # Sentences that address a reader as an assistant are instructions planted in the data,
@@ -36,6 +37,10 @@ class Source:
     source_id: int
     hit: PaperHit
     sentences: list[str] = field(default_factory=list)
+
+    def words(self) -> set[str]:
+        """The content words the model was shown for this paper."""
+        return set(tokenize(" ".join([self.hit.title, *self.sentences])))
 
     def render(self) -> str:
         return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
@@ -71,12 +76,13 @@ def select_evidence(
     chosen: dict[int, list[tuple[int, str]]] = {s.source_id: [] for s in sources}
     # Every paper first gets its best sentence, then the best remaining ones overall.
     order = sorted(range(len(candidates)), key=lambda i: -similarity[i])
-    firsts = {}
+    best_of_paper: dict[int, int] = {}
     for i in order:
-        firsts.setdefault(candidates[i][0].source_id, i)
+        best_of_paper.setdefault(candidates[i][0].source_id, i)
+    firsts = set(best_of_paper.values())
     floor = RELATIVE_FLOOR * float(similarity[order[0]])
-    rest = (i for i in order if i not in firsts.values() and similarity[i] >= floor)
-    for i in [*firsts.values(), *rest]:
+    rest = (i for i in order if i not in firsts and similarity[i] >= floor)
+    for i in [*best_of_paper.values(), *rest]:
         source, position, sentence = candidates[i]
         cost = count_tokens(" " + sentence)
         if spent + cost > budget_tokens:

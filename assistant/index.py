@@ -20,7 +20,7 @@ from tqdm import tqdm
 from assistant.chunking import TOKEN_ENCODING, build_splitter, chunk_paper
 from assistant.config import Settings
 from assistant.errors import IndexMismatchError, IndexUnavailableError
-from assistant.records import PARSER_VERSION, Paper
+from assistant.records import PARSER_VERSION, Paper, source_path
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,6 @@ class IndexStats:
     fingerprint: dict[str, Any]
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _source_path(source: str) -> str:
-    return source.rsplit(":", 1)[0]
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
@@ -174,7 +170,7 @@ class PaperIndex:
             chunks += 1
             if metadata.get("chunk") == 0:
                 paper_ids.add(metadata["paper_id"])
-                sources.update({_source_path(s) for s in json.loads(metadata["sources"])})
+                sources.update({source_path(s) for s in json.loads(metadata["sources"])})
         return IndexStats(
             papers=len(paper_ids),
             chunks=chunks,
@@ -233,7 +229,7 @@ class PaperIndex:
             if metadata["paper_id"] in kept_paper_ids:
                 continue
             sources = json.loads(metadata["sources"])
-            remaining = [s for s in sources if _source_path(s) not in files_read]
+            remaining = [s for s in sources if source_path(s) not in files_read]
             if len(remaining) == len(sources):
                 continue
             if remaining:
@@ -283,7 +279,7 @@ def _merged_sources(
     earlier: set[str] = set()
     for metadata in old_chunks.values():
         earlier.update(json.loads(metadata["sources"]))
-    kept = {source for source in earlier if _source_path(source) not in files_read}
+    kept = {source for source in earlier if source_path(source) not in files_read}
     return json.dumps(sorted(kept | {str(source) for source in paper.sources}))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -18,10 +17,9 @@ from assistant.config import Settings
 from assistant.evidence import Source, select_evidence
 from assistant.index import PaperIndex
 from assistant.prompts import NOT_FOUND, Prompts
+from assistant.records import source_path
 from assistant.relevance import mentions_a_name, unknown_names
 from assistant.retrieval import HybridSearch, PaperHit
-
-log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 
@@ -104,7 +102,7 @@ class Answer:
 def describe_paper(hit: PaperHit) -> str:
     """Title, then date and where it came from (url, or the source file)."""
     details = [hit.metadata.get("date", "")]
-    details.append(hit.metadata.get("url") or ", ".join(s.split(":line")[0] for s in hit.sources))
+    details.append(hit.metadata.get("url") or ", ".join(map(source_path, hit.sources)))
     extra = "; ".join(d for d in details if d)
     return f"{hit.title} ({extra})" if extra else hit.title
 
@@ -114,10 +112,7 @@ def attribute(answer: str, sources: list[Source], share: float = 0.6) -> Source 
     answer_words = set(tokenize(answer))
     if len(answer_words) < 3:
         return None
-    overlaps = [
-        (len(answer_words & set(tokenize(" ".join([*s.sentences, s.hit.title])))), s)
-        for s in sources
-    ]
+    overlaps = [(len(answer_words & source.words()), source) for source in sources]
     overlaps.sort(key=lambda pair: -pair[0])
     best_overlap, best = overlaps[0] if overlaps else (0, None)
     runner_up = overlaps[1][0] if len(overlaps) > 1 else 0
@@ -128,9 +123,7 @@ def attribute(answer: str, sources: list[Source], share: float = 0.6) -> Source 
 
 def grounded(answer: str, question: str, sources: list[Source]) -> bool:
     """Whether the answer shares a content word with the question or the evidence sent."""
-    known = set(tokenize(question))
-    for source in sources:
-        known.update(tokenize(" ".join([source.hit.title, *source.sentences])))
+    known = set(tokenize(question)).union(*(source.words() for source in sources))
     return bool(set(tokenize(answer)) & known)
 
 
@@ -269,7 +262,6 @@ class Engine:
         rewriter = CitationRewriter({source.source_id for source in sources})
         pieces = 0
         first_token_at = None
-        generation_started = time.perf_counter()
         for piece in model.stream_chat(
             messages, self.settings.max_answer_tokens, self.settings.temperature
         ):
@@ -287,11 +279,6 @@ class Engine:
             ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
             total_ms=round((finished - started) * 1000, 1),
             gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,
-        )
-        log.debug(
-            "generation %.2f s after %.2f s of prompt",
-            generating,
-            (first_token_at or finished) - generation_started,
         )
         yield self._finish(question, prefix, rewriter, sources, hits, timings, lookup)
 

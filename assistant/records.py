@@ -23,6 +23,11 @@ class SourceRef:
         return f"{self.path}:{self.position}"
 
 
+def source_path(source: str) -> str:
+    """The file of a source as stored (``str(SourceRef)``): everything before the position."""
+    return source.rsplit(":", 1)[0]
+
+
 @dataclass
 class Paper:
     """One paper. ``title`` is exactly as published (for citation); ``abstract`` is cleaned."""

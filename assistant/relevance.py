@@ -129,8 +129,9 @@ def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
 def build_vocabulary(texts: Iterable[str]) -> set[str]:
     vocabulary: set[str] = set()
     for text in texts:
-        vocabulary |= words(text)
-        vocabulary |= {part for word in words(text) for part in re.split(r"[-'\u2019]", word)}
+        text_words = words(text)
+        vocabulary |= text_words
+        vocabulary |= {part for word in text_words for part in re.split(r"[-'\u2019]", word)}
     return vocabulary
 
 
