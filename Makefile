@@ -5,7 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint
+.PHONY: setup browser run test lint
+
+# Debian's Chromium, for the browser test (tests/test_ui_browser.py). Playwright drives it
+# through executable_path and never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +23,17 @@ $(STAMP): pyproject.toml Makefile
 
 setup: $(STAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)
+
 run: setup
 	$(BIN)/assistant ingest
 	$(BIN)/assistant search "open-world instance segmentation"
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
