@@ -38,8 +38,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = result.report
     rate = report.papers_seen / report.seconds if report.seconds else 0.0
     print(
-        f"Read {len(result.read.papers)} papers from {len(result.read.files)} file(s) "
-        f"({len(result.read.problems)} problem(s)). "
+        f"Read {result.read.papers} papers from {len(result.read.files)} file(s) "
+        f"({result.read.problem_count} problem(s)). "
         f"Added {report.papers_added}, changed {report.papers_changed}, "
         f"unchanged {report.papers_unchanged}, pruned {report.papers_pruned}; "
         f"chunks +{report.chunks_added} -{report.chunks_removed}; "

@@ -106,55 +106,71 @@ def read_corpus(
     """Read files and folders into papers de-duplicated by title across all of them.
 
     With ``strict`` any problem raises CorpusError listing them all; otherwise each is
-    logged as a warning and returned with the papers that could be read.
+    logged as a warning and returned with the papers that could be read. This holds
+    every paper in memory; ``ingest`` streams large corpora with ``iter_corpus`` instead.
     """
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    if fmt is not None:
-        fmt = _checked_format(fmt)
     papers: dict[str, Paper] = {}
     problems: list[Problem] = []
     files: list[str] = []
-    for path in _corpus_files(paths, fmt, problems):
-        files.append(source_label(path))
-        for item in iter_file(path, fmt):
-            if isinstance(item, Problem):
-                problems.append(item)
-            else:
-                _add(papers, item)
+    for label, item in iter_corpus(paths, fmt):
+        if item is None:
+            files.append(label)
+        elif isinstance(item, Problem):
+            problems.append(item)
+        else:
+            _add(papers, item)
     if strict and problems:
-        listing = "\n".join(str(problem) for problem in problems)
-        raise CorpusError(
-            f"{len(problems)} problem(s) in the corpus, so nothing was read (--strict); "
-            f"fix them, or leave out --strict to skip them:\n{listing}"
-        )
+        raise CorpusError(strict_failure(problems, len(problems)))
     for problem in problems:
         logger.warning("%s", problem)
     logger.info("Read %d papers from %d files.", len(papers), len(files))
     return ReadResult(list(papers.values()), problems, files)
 
 
-def _corpus_files(
-    paths: Iterable[Path | str], fmt: str | None, problems: list[Problem]
-) -> Iterator[Path]:
-    """Each readable file once: folders recursively (known extensions, sorted, hidden skipped)."""
+def strict_failure(problems: list[Problem], count: int) -> str:
+    """The message of a --strict read that met ``count`` problems (``problems``: those kept)."""
+    listing = "\n".join(str(problem) for problem in problems)
+    more = f"\n... and {count - len(problems)} more" if count > len(problems) else ""
+    return (
+        f"{count} problem(s) in the corpus, so nothing was read (--strict); "
+        f"fix them, or leave out --strict to skip them:\n{listing}{more}"
+    )
+
+
+def iter_corpus(
+    paths: Iterable[Path | str], fmt: str | None = None
+) -> Iterator[tuple[str, Paper | Problem | None]]:
+    """Every entry of every file, streamed in file order and not de-duplicated.
+
+    Yields (file label, None) when a file is opened, then (file label, paper or problem)
+    for its entries; a path that cannot be used yields its problem.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    if fmt is not None:
+        fmt = _checked_format(fmt)
     seen: set[str] = set()
     for given in paths:
         path = Path(given).expanduser()
+        label = source_label(path)
         if path.is_dir():
             found = sorted(_folder_files(path))
         elif path.exists():
             if fmt is None and path.suffix.lower() not in EXTENSIONS:
-                problems.append(Problem(source_label(path), None, _unknown_extension(path)))
+                yield label, Problem(label, None, _unknown_extension(path))
                 continue
             found = [path]
         else:
-            problems.append(Problem(source_label(path), None, "no such file or folder"))
+            yield label, Problem(label, None, "no such file or folder")
             continue
         for file in found:
-            if source_label(file) not in seen:
-                seen.add(source_label(file))
-                yield file
+            label = source_label(file)
+            if label in seen:
+                continue
+            seen.add(label)
+            yield label, None
+            for item in iter_file(file, fmt):
+                yield label, item
 
 
 def _folder_files(folder: Path) -> Iterator[Path]:

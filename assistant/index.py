@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import chromadb
@@ -181,18 +182,34 @@ class PaperIndex:
 
     # Writing
 
-    def add_papers(self, papers: list[Paper], files_read: set[str], report: IngestReport) -> None:
+    def add_papers(
+        self,
+        papers: list[Paper],
+        files_read: set[str],
+        report: IngestReport,
+        written: set[str] | None = None,
+    ) -> None:
         """Write one batch: new chunks first, then metadata, then stale chunks out.
 
         In that order an interrupted batch leaves extra chunks at worst, never a paper
         without any; re-running the ingest finishes the job (ids are content-derived).
+        ``written``: ids this run already wrote; a paper seen again (the same title in
+        another entry or file) only adds its sources, as the first one keeps its text.
         """
+        written = set() if written is None else written
         existing = self.chunks_of([paper.paper_id for paper in papers])
         new_documents: list[Document] = []
         metadata_updates: dict[str, dict[str, Any]] = {}
         stale_ids: list[str] = []
         for paper in papers:
             old_chunks = existing.get(paper.paper_id, {})
+            if paper.paper_id in written:
+                sources = _merged_sources(old_chunks, paper, set())
+                for chunk_id, metadata in old_chunks.items():
+                    if metadata["sources"] != sources:
+                        metadata_updates[chunk_id] = {**metadata, "sources": sources}
+                continue
+            written.add(paper.paper_id)
             documents = chunk_paper(paper, self.splitter)
             sources = _merged_sources(old_chunks, paper, files_read)
             for document in documents:
@@ -245,31 +262,49 @@ class PaperIndex:
 
     def write(
         self,
-        papers: list[Paper],
+        papers: Iterable[Paper],
         files_read: set[str],
         *,
+        total: int | None = None,
         prune: bool = False,
         prune_files: set[str] | None = None,
         progress: bool = True,
     ) -> IngestReport:
-        """Index ``papers`` (read from ``files_read``) in batches, with a progress bar.
+        """Index ``papers`` (read from ``files_read``; streamed) in batches, with progress.
 
-        With ``prune``, papers that ``prune_files`` (default: all files read) no longer
-        hold lose that source, and are removed when no source is left.
+        ``total``: the number of distinct papers, for the progress bar. With ``prune``,
+        papers that ``prune_files`` (default: all files read) no longer hold lose that
+        source, and are removed when no source is left.
         """
         report = IngestReport()
         started = time.perf_counter()
-        batch_size = self.settings.ingest_batch_papers
-        with tqdm(total=len(papers), unit="paper", desc="Indexing", disable=not progress) as bar:
-            for start in range(0, len(papers), batch_size):
-                batch = papers[start : start + batch_size]
-                self.add_papers(batch, files_read, report)
-                bar.update(len(batch))
+        written: set[str] = set()
+        with tqdm(total=total, unit="paper", desc="Indexing", disable=not progress) as bar:
+            for batch in batched(papers, self.settings.ingest_batch_papers):
+                before = len(written)
+                self.add_papers(_merged_batch(batch), files_read, report, written)
+                bar.update(len(written) - before)
         report.seconds = time.perf_counter() - started
         if prune:
-            kept = {paper.paper_id for paper in papers}
-            self.prune(kept, files_read if prune_files is None else prune_files, report)
+            self.prune(written, files_read if prune_files is None else prune_files, report)
         return report
+
+
+def batched(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    """Lists of ``size`` items (the last may be shorter), pulled lazily."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _merged_batch(papers: Iterable[Paper]) -> list[Paper]:
+    """One paper per id within a batch: a repeat only adds its sources to the first."""
+    by_id: dict[str, Paper] = {}
+    for paper in papers:
+        first = by_id.setdefault(paper.paper_id, paper)
+        if first is not paper:
+            first.sources.extend(s for s in paper.sources if s not in first.sources)
+    return list(by_id.values())
 
 
 def _merged_sources(

@@ -1,24 +1,70 @@
-"""Corpus files -> papers -> index: the ingest job behind `assistant ingest` and the UI upload."""
+"""Corpus files -> papers -> index: the ingest job behind `assistant ingest` and the UI upload.
+
+It streams: a first pass counts the papers and finds the problems without keeping any
+text, a second pass writes batch by batch. Memory stays bounded by the batch size (plus
+one id per paper), so a JSON Lines file of a million abstracts ingests like a small one.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.corpus import ReadResult, read_corpus
+from assistant.corpus import Problem, iter_corpus, strict_failure
 from assistant.errors import CorpusError
 from assistant.index import IngestReport, PaperIndex, open_index
+from assistant.records import Paper
 
 log = logging.getLogger(__name__)
+
+# Problems listed in full; beyond this a bad file's problems are only counted.
+PROBLEMS_KEPT = 1000
+
+
+@dataclass
+class CorpusSurvey:
+    """What the first pass found: how many distinct papers, which files, what problems."""
+
+    papers: int = 0
+    entries: int = 0
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    files_with_problems: set[str] = field(default_factory=set)
 
 
 @dataclass
 class IngestResult:
-    read: ReadResult
+    read: CorpusSurvey
     report: IngestReport
+
+
+def survey_corpus(paths: list[Path | str], fmt: str | None = None) -> CorpusSurvey:
+    """Count papers and collect problems, keeping only paper ids, never their text."""
+    survey = CorpusSurvey()
+    paper_ids: set[str] = set()
+    for label, item in iter_corpus(paths, fmt):
+        if item is None:
+            survey.files.append(label)
+        elif isinstance(item, Problem):
+            survey.problem_count += 1
+            survey.files_with_problems.add(item.path)
+            if len(survey.problems) < PROBLEMS_KEPT:
+                survey.problems.append(item)
+        else:
+            survey.entries += 1
+            paper_ids.add(item.paper_id)
+    survey.papers = len(paper_ids)
+    return survey
+
+
+def _papers(paths: list[Path | str], fmt: str | None) -> Iterator[Paper]:
+    for _, item in iter_corpus(paths, fmt):
+        if isinstance(item, Paper):
+            yield item
 
 
 def ingest(
@@ -34,29 +80,40 @@ def ingest(
 ) -> IngestResult:
     """Read ``paths`` (default: the bundled corpus) and bring the index up to date with them.
 
-    Everything is read and checked before anything is written: with ``strict`` any
-    problem stops the job with the index untouched; otherwise bad entries are skipped
-    with a warning and the good ones are indexed.
+    Everything is checked before anything is written: with ``strict`` any problem stops
+    the job with the index untouched; otherwise bad entries are skipped with a warning
+    and the good ones are indexed.
     """
     paths = list(paths) if paths else list(settings.corpus_paths)
-    result = read_corpus(paths, fmt=fmt, strict=strict)
-    if not result.papers:
-        details = "\n".join(str(problem) for problem in result.problems)
+    survey = survey_corpus(paths, fmt)
+    if strict and survey.problems:
+        raise CorpusError(strict_failure(survey.problems, survey.problem_count))
+    if not survey.papers:
+        details = "\n".join(str(problem) for problem in survey.problems[:20])
         raise CorpusError(
             f"No paper could be read from {', '.join(map(str, paths))}."
             + (f"\n{details}" if details else "")
         )
+    for problem in survey.problems:
+        log.warning("%s", problem)
+    if survey.problem_count > len(survey.problems):
+        log.warning("... and %d more problems", survey.problem_count - len(survey.problems))
     # A file with any problem may have lost entries to it; pruning would then delete
     # papers that are still in the file, so such files are never pruned.
-    files_with_problems = {problem.path for problem in result.problems}
-    prunable = {path for path in result.files if path not in files_with_problems}
-    if prune and files_with_problems:
+    prunable = {path for path in survey.files if path not in survey.files_with_problems}
+    if prune and survey.files_with_problems:
         log.warning(
-            "Not pruning %s: it had problems this time.", ", ".join(sorted(files_with_problems))
+            "Not pruning %s: it had problems this time.",
+            ", ".join(sorted(survey.files_with_problems)),
         )
     if index is None:
         index = open_index(settings, rebuild=rebuild)
     report = index.write(
-        result.papers, set(result.files), prune=prune, prune_files=prunable, progress=progress
+        _papers(paths, fmt),
+        set(survey.files),
+        total=survey.papers,
+        prune=prune,
+        prune_files=prunable,
+        progress=progress,
     )
-    return IngestResult(read=result, report=report)
+    return IngestResult(read=survey, report=report)

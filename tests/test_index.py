@@ -93,6 +93,55 @@ def test_same_paper_in_two_files_remembers_both(tmp_path, settings, fake_index):
     assert {Path(source.rsplit(":", 1)[0]).name for source in sources} == {"a.txt", "b.txt"}
 
 
+def test_a_title_repeated_in_a_later_batch_keeps_the_first_text(tmp_path, settings, fake_index):
+    many = {f"Paper {i}": abstract(f"topic {i}") for i in range(6)}  # batches of 4
+    first = write_daily(tmp_path / "a.txt", many)
+    second = write_daily(tmp_path / "b.txt", {"Paper 1": abstract("something else")})
+    result = ingest([first, second], settings, index=fake_index, progress=False)
+
+    assert result.read.papers == 6 and result.read.entries == 7
+    assert result.report.papers_added == 6
+    paper_id = paper_id_for("Paper 1")
+    stored = fake_index.papers([paper_id])[paper_id]
+    assert "topic 1" in stored["abstract"]
+    sources = json.loads(stored["sources"])
+    assert {Path(source.rsplit(":", 1)[0]).name for source in sources} == {"a.txt", "b.txt"}
+    again = ingest([first, second], settings, index=fake_index, progress=False)
+    assert again.report.papers_unchanged == 6 and again.report.chunks_added == 0
+    assert json.loads(fake_index.papers([paper_id])[paper_id]["sources"]) == sources
+
+
+def test_ingest_streams_in_batches(tmp_path, settings, fake_index, monkeypatch):
+    """Never more than one batch of papers read ahead of what is written."""
+    import assistant.ingest as ingest_module
+
+    corpus = tmp_path / "big.jsonl"
+    with corpus.open("w") as out:
+        for i in range(50):
+            out.write(json.dumps({"title": f"Paper {i}", "abstract": abstract(str(i))}) + "\n")
+    pulled = 0
+    ahead = []
+    papers = ingest_module._papers
+
+    def counting(paths, fmt):
+        nonlocal pulled
+        for paper in papers(paths, fmt):
+            pulled += 1
+            yield paper
+
+    add_papers = fake_index.add_papers
+
+    def recording(batch, files_read, report, written):
+        ahead.append(pulled - len(written))
+        add_papers(batch, files_read, report, written)
+
+    monkeypatch.setattr(ingest_module, "_papers", counting)
+    monkeypatch.setattr(fake_index, "add_papers", recording)
+    result = ingest([corpus], settings, index=fake_index, progress=False)
+    assert result.report.papers_added == 50
+    assert max(ahead) <= settings.ingest_batch_papers
+
+
 def test_prune_removes_papers_gone_from_their_file(tmp_path, settings, fake_index):
     corpus = write_daily(tmp_path / "a.txt", PAPERS)
     other = write_daily(tmp_path / "b.txt", {"Paper Other": abstract("other")})
@@ -161,10 +210,16 @@ KILLER = textwrap.dedent(
 )
 
 
-def test_killed_ingest_leaves_an_index_that_completes(tmp_path):
-    corpus = write_daily(
-        tmp_path / "many.txt", {f"Paper {i}": abstract(f"topic {i}") for i in range(40)}
-    )
+@pytest.mark.parametrize("fmt", ["daily", "jsonl"])
+def test_killed_ingest_leaves_an_index_that_completes(tmp_path, fmt):
+    papers = {f"Paper {i}": abstract(f"topic {i}") for i in range(40)}
+    if fmt == "daily":
+        corpus = write_daily(tmp_path / "many.txt", papers)
+    else:  # with a repeated title, which must not become a second paper
+        corpus = tmp_path / "many.jsonl"
+        rows = [{"title": t, "abstract": a} for t, a in papers.items()]
+        rows.insert(30, {"title": "Paper 3", "abstract": abstract("a repeat")})
+        corpus.write_text("".join(json.dumps(row) + "\n" for row in rows))
     store = tmp_path / "vectorstore"
     script = KILLER.format(
         root=str(Path(__file__).resolve().parent.parent),
@@ -182,5 +237,8 @@ def test_killed_ingest_leaves_an_index_that_completes(tmp_path):
     result = ingest([corpus], settings, index=index, progress=False)
     assert result.report.papers_added == 40 - partial
     assert index.stats().papers == 40
-    assert index.stats().chunks == len(set(cid for cid, _, _ in index.iter_chunks()))
+    clean = PaperIndex(Settings(vectorstore_dir=tmp_path / "clean"), FakeEmbeddings())
+    ingest([corpus], clean.settings, index=clean, progress=False)
+    resumed_chunks = {cid: meta for cid, meta, _ in index.iter_chunks()}
+    assert resumed_chunks == {cid: meta for cid, meta, _ in clean.iter_chunks()}
     assert os.path.isdir(store)
