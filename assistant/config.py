@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,18 @@ class Settings(BaseSettings):
         description="Folder of the persistent Chroma index.",
     )
     collection: str = Field(default="papers", description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server (`chroma run`) holding the index, shared by "
+        "several assistants; unset: the embedded store in vectorstore_dir.",
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
+    chroma_ssl: bool = Field(default=False, description="Reach the Chroma server over HTTPS.")
+    chroma_token: SecretStr | None = Field(
+        default=None,
+        description="Sent as 'Authorization: Bearer <token>' to the Chroma server (for a "
+        "server behind an authenticating proxy).",
+    )
     chunk_size_tokens: int = Field(
         default=160, ge=16, description="Chunk size in tiktoken tokens (the title is added on top)."
     )
@@ -115,6 +127,14 @@ class Settings(BaseSettings):
             400 + self.context_budget_tokens + self.history_budget_tokens + self.max_answer_tokens
         )
         return -(-needed // 256) * 256
+
+    @property
+    def index_location(self) -> str:
+        """Where the index lives, as messages name it: a server URL or a folder."""
+        if self.chroma_host:
+            scheme = "https" if self.chroma_ssl else "http"
+            return f"{scheme}://{self.chroma_host}:{self.chroma_port} ({self.collection})"
+        return str(self.vectorstore_dir)
 
     @property
     def cpu_threads(self) -> int:

@@ -99,16 +99,25 @@ def store_errors(settings: Settings, doing: str) -> Iterator[None]:
         if not _is_store_failure(error):
             raise
         raise IndexUnavailableError(
-            f"The index in {settings.vectorstore_dir} failed while {doing}: "
+            f"The index in {settings.index_location} failed while {doing}: "
             f"{str(error).strip() or type(error).__name__}. {REBUILD_HINT}"
         ) from error
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """An embedded Chroma client on ``vectorstore_dir``, telemetry off."""
+    """A client of the Chroma server the settings name, else the embedded store; no telemetry."""
     settings.vectorstore_dir.mkdir(parents=True, exist_ok=True)
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     try:
+        if settings.chroma_host:
+            token = settings.chroma_token
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers={"Authorization": f"Bearer {token.get_secret_value()}"} if token else None,
+                settings=chroma_settings,
+            )
         return chromadb.PersistentClient(
             path=str(settings.vectorstore_dir), settings=chroma_settings
         )
@@ -119,7 +128,7 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         if not isinstance(error, Exception) and not _is_store_failure(error):
             raise
         raise IndexUnavailableError(
-            f"Cannot open the index in {settings.vectorstore_dir}: {error}. {REBUILD_HINT}"
+            f"Cannot open the index in {settings.index_location}: {error}. {REBUILD_HINT}"
         ) from error
 
 
@@ -172,7 +181,7 @@ class PaperIndex:
         ]
         if differences:
             raise IndexMismatchError(
-                f"The index in {self.settings.vectorstore_dir} was built with other settings "
+                f"The index in {self.settings.index_location} was built with other settings "
                 f"({'; '.join(differences)}). Rebuild it with `assistant ingest --rebuild` "
                 "(re-embeds everything), or go back to the settings it was built with."
             )
@@ -227,7 +236,7 @@ class PaperIndex:
             chunks=chunks,
             sources=dict(sorted(sources.items())),
             fingerprint=self.fingerprint,
-            path=str(self.settings.vectorstore_dir),
+            path=self.settings.index_location,
         )
 
     # Writing

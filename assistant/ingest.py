@@ -154,6 +154,10 @@ def rebuild(
             f"None of the files to rebuild from exist: {', '.join(missing)}. "
             "Name the corpus files: `assistant rebuild PATH...`."
         )
+    if settings.chroma_host:  # a server's files are its own: drop the collection instead
+        aside = None
+        result = ingest(present, settings, rebuild=True, progress=progress)
+        return RebuildResult(result, aside, missing)
     aside = set_aside(settings)
     if aside is not None:
         log.warning("The previous index was moved to %s", aside)

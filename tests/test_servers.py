@@ -1,0 +1,88 @@
+"""Shared servers: the index in a Chroma server, the answering model behind llama_cpp.server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from assistant.config import BUNDLED_CORPUS_DIR, Settings
+from assistant.corpus import read_corpus
+from assistant.index import PaperIndex
+from assistant.ingest import ingest
+from assistant.retrieval import HybridSearch
+from tests.servers import BIN, chroma_server
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = [
+    "open-world instance segmentation",
+    "remote sensing change detection",
+    "self-play fine-tuning of language models",
+]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    """40 bundled papers as JSON Lines: enough to rank, quick to embed."""
+    papers = read_corpus([BUNDLED_CORPUS_DIR]).papers
+    chosen = [p for p in papers if any(w in p.title for w in ("SegPrompt", "SPIN", "Change"))]
+    chosen += [p for p in papers if p not in chosen][: 40 - len(chosen)]
+    path = tmp_path_factory.mktemp("corpus") / "small.jsonl"
+    path.write_text(
+        "".join(json.dumps({"title": p.title, "abstract": p.abstract}) + "\n" for p in chosen)
+    )
+    return path
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "assistant"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **env},
+    )
+
+
+def test_chroma_server_is_shared_and_behaves_like_the_embedded_store(tmp_path, small_corpus):
+    with chroma_server(tmp_path / "chroma") as port:
+        server = {
+            "ASSISTANT_CHROMA_HOST": "127.0.0.1",
+            "ASSISTANT_CHROMA_PORT": str(port),
+            "ASSISTANT_VECTORSTORE_DIR": str(tmp_path / "client-a"),
+        }
+        ingested = cli("ingest", "--quiet", str(small_corpus), env=server)
+        assert ingested.returncode == 0, ingested.stderr
+        # A second assistant, another process with its own folder, sees the same index.
+        other = {**server, "ASSISTANT_VECTORSTORE_DIR": str(tmp_path / "client-b")}
+        stats = cli("stats", "--json", env=other)
+        assert stats.returncode == 0, stats.stderr
+        assert json.loads(stats.stdout)["papers"] == 40
+        served = {}
+        for question in QUESTIONS:
+            found = cli("search", "--json", "-k", "3", question, env=other)
+            assert found.returncode == 0, found.stderr
+            served[question] = [hit["title"] for hit in json.loads(found.stdout)["results"]]
+
+    settings = Settings(vectorstore_dir=tmp_path / "embedded")
+    from assistant.index import open_index
+
+    index: PaperIndex = open_index(settings)
+    ingest([small_corpus], settings, index=index, progress=False)
+    search = HybridSearch(index, settings)
+    embedded = {q: [hit.title for hit in search.search(q, 3)] for q in QUESTIONS}
+    assert served == embedded
+    assert "SegPrompt" in served[QUESTIONS[0]][0]
+
+
+def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
+    from tests.servers import free_port
+
+    env = {"ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": str(free_port())}
+    result = cli("stats", env={**env, "ASSISTANT_VECTORSTORE_DIR": str(tmp_path / "v")})
+    assert result.returncode == 1
+    assert "Cannot open the index in http://127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
