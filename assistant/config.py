@@ -88,6 +88,18 @@ class Settings(BaseSettings):
         description="A GGUF file to answer with (ASSISTANT_MODEL); default: "
         "Qwen2.5-Coder-0.5B-Instruct Q4_K_M, assembled from its PyPI parts.",
     )
+    model_server_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server to generate with instead of a "
+        "local model, e.g. http://127.0.0.1:8000/v1 (python -m llama_cpp.server, llama-server, "
+        "vLLM).",
+    )
+    model_server_model: str | None = Field(
+        default=None, description="Model name sent to the server (default: the first it lists)."
+    )
+    model_server_key: SecretStr | None = Field(
+        default=None, description="API key sent to the model server as a bearer token."
+    )
     n_gpu_layers: int = Field(
         default=-1,
         description="Layers offloaded to the GPU when llama.cpp was built with GPU support "

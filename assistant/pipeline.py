@@ -359,6 +359,10 @@ def build_engine(settings: Settings) -> Engine:
     from assistant.llm import LocalModel
 
     index = open_index(settings)
+    if settings.model_server_url:
+        from assistant.model_server import ServedModel
+
+        return Engine(settings, index, HybridSearch(index, settings), lambda: ServedModel(settings))
     return Engine(settings, index, HybridSearch(index, settings), lambda: LocalModel(settings))
 
 

@@ -86,3 +86,43 @@ def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "Cannot open the index in http://127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_answers_through_llama_cpp_server(tmp_path, bundled_index, real_settings):
+    """Generation on llama-cpp-python's own OpenAI-compatible server, citations checked here."""
+    from assistant.llm import resolve_model_path
+    from assistant.pipeline import build_engine
+    from tests.servers import free_port, running
+
+    model_path = resolve_model_path(real_settings)
+    port = free_port()
+    command = [
+        str(BIN / "python"),
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+    ]
+    url = f"http://127.0.0.1:{port}/v1"
+    with running(command, f"{url}/models", tmp_path / "llama-server.log"):
+        settings = real_settings.model_copy(update={"model_server_url": url})
+        engine = build_engine(settings)
+        pieces = list(engine.stream("What does SegPrompt propose for open-world segmentation?"))
+        answer = pieces[-1]
+        assert engine.model.describe()["backend"] == f"server {url}"
+        assert not answer.abstained and answer.citations
+        retrieved = {hit.paper_id for hit in answer.papers}
+        assert set(answer.cited_paper_ids) <= retrieved
+        assert any("SegPrompt" in citation.title for citation in answer.citations)
+        streamed = "".join(p for p in pieces[:-1] if isinstance(p, str)).strip()
+        assert len(pieces) > 3 and answer.text.startswith(streamed[:40])
+        assert answer.timings["ttft_ms"] > 0
+
+        unrelated = engine.ask("What is the recommended dosage of ibuprofen for children?")
+        assert unrelated.abstained and not unrelated.citations
