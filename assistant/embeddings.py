@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -107,9 +108,13 @@ class GGUFEmbeddings(Embeddings):
             raise ModelError(
                 f"Cannot load {model_path} as a GGUF embedding model: {error}"
             ) from error
+        # A llama.cpp context serves one call at a time; the UI searches from several threads.
+        self._lock = threading.Lock()
 
     def _embed(self, text: str) -> list[float]:
-        vector = np.asarray(self.llm.embed(text, normalize=True, truncate=True), dtype=np.float32)
+        with self._lock:
+            embedded = self.llm.embed(text, normalize=True, truncate=True)
+        vector = np.asarray(embedded, dtype=np.float32)
         if vector.ndim == 2:  # models without pooling return one vector per token
             vector = vector.mean(axis=0)
             vector /= max(float(np.linalg.norm(vector)), 1e-12)

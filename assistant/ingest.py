@@ -7,13 +7,16 @@ one id per paper), so a JSON Lines file of a million abstracts ingests like a sm
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.corpus import Problem, iter_corpus, strict_failure
+from assistant.corpus import EXTENSIONS, Problem, iter_corpus, source_label, strict_failure
 from assistant.errors import CorpusError
 from assistant.index import (
     IngestReport,
@@ -169,3 +172,60 @@ def _from_label(label: str) -> Path:
     """A manifest entry (a source label: relative to the project, or absolute) as a path."""
     path = Path(label)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def upload_name(name: str, content_hash: str) -> str:
+    """A safe file name for an upload: its base name's plain characters, then a content hash.
+
+    Nothing of the user's name can leave the uploads folder (no separators, no leading
+    dots), and two different files of the same name never overwrite each other.
+    """
+    base = Path(name.replace("\\", "/")).name
+    suffix = Path(base).suffix.lower()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", base[: len(base) - len(suffix)]).strip("_")[:60]
+    return f"{stem or 'upload'}-{content_hash[:12]}{suffix}"
+
+
+def ingest_upload(
+    upload: Path, name: str, settings: Settings, index: PaperIndex, *, progress: bool = False
+) -> IngestResult:
+    """Index one uploaded file, all or nothing: any problem in it raises and writes nothing.
+
+    ``upload`` is where the web server put the file, ``name`` what the user called it. A
+    copy is kept in ``settings.uploads_dir`` so that the papers' sources stay valid.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise CorpusError(
+            f"{Path(name).name}: cannot tell the format from the extension {suffix or '(none)'!r}"
+            f"; upload one of {', '.join(EXTENSIONS)}."
+        )
+    size_mb = upload.stat().st_size / 1e6
+    if size_mb > settings.max_upload_mb:
+        raise CorpusError(
+            f"{Path(name).name} is {size_mb:.1f} MB; uploads are limited to "
+            f"{settings.max_upload_mb:g} MB (ASSISTANT_MAX_UPLOAD_MB). Add larger corpora "
+            "with `assistant ingest PATH`."
+        )
+    digest = hashlib.sha256(upload.read_bytes()).hexdigest()
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    kept = settings.uploads_dir / upload_name(name, digest)
+    is_new = not kept.exists()
+    shutil.copyfile(upload, kept)
+    try:
+        return ingest([kept], settings, strict=True, index=index, progress=progress)
+    except CorpusError as error:
+        if is_new:
+            kept.unlink()
+        # Problems name the file as the user knows it, not as it was stored.
+        raise CorpusError(str(error).replace(source_label(kept), Path(name).name)) from error
+
+
+def ingest_if_empty(
+    settings: Settings, index: PaperIndex, *, progress: bool = True
+) -> IngestResult | None:
+    """First launch: index the default corpus when the index holds nothing yet."""
+    if index.collection.count():
+        return None
+    log.info("The index in %s is empty: indexing the bundled corpus", settings.vectorstore_dir)
+    return ingest(None, settings, index=index, progress=progress)

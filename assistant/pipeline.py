@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,7 +164,11 @@ def retrieval_query(question: str, history: list[Message]) -> str:
 
 
 class Engine:
-    """Answers questions over one index with one model (loaded on first use, then reused)."""
+    """Answers questions over one index with one model (loaded on first use, then reused).
+
+    Safe to share between threads (the UI serves several browser tabs): searches run side
+    by side, while the model writes one answer at a time, the others waiting their turn.
+    """
 
     def __init__(
         self,
@@ -179,12 +184,22 @@ class Engine:
         self.prompts = prompts or Prompts()
         self._model_factory = model_factory
         self._model: ChatModel | None = None
+        self._loading = threading.Lock()
+        # llama.cpp contexts are not thread-safe, and one CPU gains nothing from two
+        # answers at once: generation takes this lock, held until the answer is written.
+        self._generating = threading.Lock()
 
     @property
     def model(self) -> ChatModel:
-        if self._model is None:
-            self._model = self._model_factory()
-        return self._model
+        with self._loading:
+            if self._model is None:
+                self._model = self._model_factory()
+            return self._model
+
+    @property
+    def model_busy(self) -> bool:
+        """Whether the model is writing an answer now (a new one would wait for it)."""
+        return self._generating.locked()
 
     def answerable_papers(self, question: str, hits: list[PaperHit]) -> list[PaperHit]:
         """The retrieved papers close enough to answer from (none: abstain). See relevance.py."""
@@ -202,19 +217,32 @@ class Engine:
         """Citation lookup: ranked papers at once, no model involved."""
         return self.search.search(question, k)
 
-    def ask(self, question: str, history: list[Message] | None = None) -> Answer:
+    def ask(self, question: str, history: list[Message] | None = None, **options: Any) -> Answer:
+        """The final answer to ``question``; ``options`` as for ``stream``."""
         answer = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, **options):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: list[Message] | None = None) -> Iterator[str | Answer]:
-        """Text pieces as they come, then the final ``Answer`` (whose text they add up to)."""
+    def stream(
+        self,
+        question: str,
+        history: list[Message] | None = None,
+        *,
+        top_k: int | None = None,
+        temperature: float | None = None,
+        max_answer_tokens: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as they come, then the final ``Answer`` (whose text they add up to).
+
+        ``top_k``, ``temperature`` and ``max_answer_tokens`` override the settings for
+        this question only, so callers sharing the engine never change each other's.
+        """
         started = time.perf_counter()
         history = history or []
-        hits = self.search.search(retrieval_query(question, history), self.settings.top_k)
+        hits = self.search.search(retrieval_query(question, history), top_k or self.settings.top_k)
         timings = {"retrieval_ms": round((time.perf_counter() - started) * 1000, 1)}
         relevant = self.answerable_papers(question, hits)
         if not relevant:
@@ -237,45 +265,51 @@ class Engine:
             prefix = "".join(f"{n}. {hit.title}\n" for n, hit in enumerate(relevant, 1)) + "\n"
             yield prefix
 
-        model = self.model
-        abstracts = {
-            pid: m.get("abstract", "")
-            for pid, m in self.index.papers([hit.paper_id for hit in relevant]).items()
-        }
-        sources = select_evidence(
-            question,
-            relevant,
-            abstracts,
-            self.index.embeddings,
-            model.count_tokens,
-            self.settings.context_budget_tokens,
-        )
-        template = self.prompts.lookup if lookup else self.prompts.answer
-        user = template.format(
-            sources="\n\n".join(source.render() for source in sources), question=question
-        )
-        messages = [
-            {"role": "system", "content": self.prompts.system},
-            *trim_history(history, self.settings.history_budget_tokens, model.count_tokens),
-            {"role": "user", "content": user},
-        ]
-        rewriter = CitationRewriter({source.source_id for source in sources})
-        pieces = 0
-        first_token_at = None
-        for piece in model.stream_chat(
-            messages, self.settings.max_answer_tokens, self.settings.temperature
-        ):
-            if first_token_at is None:
-                first_token_at = time.perf_counter()
-            pieces += 1
-            if out := rewriter.feed(piece):
-                yield out
+        waiting = time.perf_counter()
+        with self._generating:
+            timings["model_wait_ms"] = round((time.perf_counter() - waiting) * 1000, 1)
+            model = self.model
+            abstracts = {
+                pid: m.get("abstract", "")
+                for pid, m in self.index.papers([hit.paper_id for hit in relevant]).items()
+            }
+            sources = select_evidence(
+                question,
+                relevant,
+                abstracts,
+                self.index.embeddings,
+                model.count_tokens,
+                self.settings.context_budget_tokens,
+            )
+            template = self.prompts.lookup if lookup else self.prompts.answer
+            user = template.format(
+                sources="\n\n".join(source.render() for source in sources), question=question
+            )
+            messages = [
+                {"role": "system", "content": self.prompts.system},
+                *trim_history(history, self.settings.history_budget_tokens, model.count_tokens),
+                {"role": "user", "content": user},
+            ]
+            rewriter = CitationRewriter({source.source_id for source in sources})
+            pieces = 0
+            first_token_at = None
+            for piece in model.stream_chat(
+                messages,
+                max_answer_tokens or self.settings.max_answer_tokens,
+                self.settings.temperature if temperature is None else temperature,
+            ):
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                pieces += 1
+                if out := rewriter.feed(piece):
+                    yield out
+            context_tokens = model.context_tokens
         if tail := rewriter.finish():
             yield tail
         finished = time.perf_counter()
         generating = finished - (first_token_at or finished)
         timings.update(
-            prompt_tokens=max(model.context_tokens - pieces, 0),
+            prompt_tokens=max(context_tokens - pieces, 0),
             ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
             total_ms=round((finished - started) * 1000, 1),
             gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,

@@ -75,8 +75,24 @@ def _body(chunk_text: str) -> str:
     return chunk_text.split("\n", 1)[1] if "\n" in chunk_text else chunk_text
 
 
+@dataclass(frozen=True)
+class ChunkTable:
+    """What Chroma held at the last refresh, with its BM25 index: replaced whole, never edited."""
+
+    ids: list[str]
+    texts: list[str]
+    metadata: list[dict[str, Any]]
+    position: dict[str, int]
+    bm25: BM25
+    vocabulary: set[str]
+
+
 class HybridSearch:
-    """Dense and lexical retrieval over one index; the BM25 side is built from Chroma itself."""
+    """Dense and lexical retrieval over one index; the BM25 side is built from Chroma itself.
+
+    A refresh builds a new ``ChunkTable`` and swaps it in with one assignment, and each
+    search reads the table once, so searches running while papers are added stay consistent.
+    """
 
     def __init__(self, index: PaperIndex, settings: Settings) -> None:
         self.index = index
@@ -86,43 +102,48 @@ class HybridSearch:
     def refresh(self) -> None:
         """Rebuild the BM25 side from what Chroma holds now (after every write)."""
         started = time.perf_counter()
-        self.chunk_ids: list[str] = []
-        self.chunk_texts: list[str] = []
-        self.chunk_metadata: list[dict[str, Any]] = []
-        for chunk_id, metadata, document in self.index.iter_chunks(
+        ids: list[str] = []
+        texts: list[str] = []
+        metadata: list[dict[str, Any]] = []
+        for chunk_id, chunk_metadata, document in self.index.iter_chunks(
             include=("metadatas", "documents")
         ):
-            self.chunk_ids.append(chunk_id)
-            self.chunk_texts.append(document or "")
-            self.chunk_metadata.append(metadata)
-        self.position = {chunk_id: i for i, chunk_id in enumerate(self.chunk_ids)}
-        self.bm25 = BM25(self.chunk_texts)
-        self.vocabulary = build_vocabulary(self.chunk_texts)
-        log.info(
-            "BM25 over %d chunks built in %.2f s",
-            len(self.chunk_ids),
-            time.perf_counter() - started,
+            ids.append(chunk_id)
+            texts.append(document or "")
+            metadata.append(chunk_metadata)
+        self.chunks = ChunkTable(
+            ids,
+            texts,
+            metadata,
+            {chunk_id: i for i, chunk_id in enumerate(ids)},
+            BM25(texts),
+            build_vocabulary(texts),
         )
+        log.info("BM25 over %d chunks built in %.2f s", len(ids), time.perf_counter() - started)
 
-    def _dense(self, query: str, n: int) -> list[tuple[int, float]]:
+    @property
+    def vocabulary(self) -> set[str]:
+        return self.chunks.vocabulary
+
+    def _dense(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity), best first."""
-        if not self.chunk_ids:
+        if not chunks.ids:
             return []
         vector = self.index.embeddings.embed_query(query)
         with store_errors(self.settings, "searching"):
             results = self.index.collection.query(
                 query_embeddings=[vector],
-                n_results=min(n, len(self.chunk_ids)),
+                n_results=min(n, len(chunks.ids)),
                 include=["distances"],
             )
         ranked = []
         for chunk_id, distance in zip(results["ids"][0], results["distances"][0], strict=True):
-            if chunk_id in self.position:  # written after the last refresh: skip until then
-                ranked.append((self.position[chunk_id], 1.0 - float(distance)))
+            if chunk_id in chunks.position:  # written after the last refresh: skip until then
+                ranked.append((chunks.position[chunk_id], 1.0 - float(distance)))
         return ranked
 
-    def _lexical(self, query: str, n: int) -> list[tuple[int, float]]:
-        scores = self.bm25.scores(query)
+    def _lexical(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
+        scores = chunks.bm25.scores(query)
         if not len(scores):
             return []
         top = np.argsort(-scores, kind="stable")[:n]
@@ -130,11 +151,12 @@ class HybridSearch:
 
     def search(self, query: str, k: int | None = None) -> list[PaperHit]:
         """The ``k`` best papers for ``query``, best first."""
+        chunks = self.chunks
         k = k or self.settings.top_k
         n = max(self.settings.candidate_chunks, k * 4)
         rankings = (
-            (self._dense(query, n), "dense_similarity"),
-            (self._lexical(query, n), "bm25_score"),
+            (self._dense(chunks, query, n), "dense_similarity"),
+            (self._lexical(chunks, query, n), "bm25_score"),
         )
         hits: dict[str, PaperHit] = {}
         chunk_scores: dict[int, float] = defaultdict(float)
@@ -142,7 +164,7 @@ class HybridSearch:
             ranked_papers: set[str] = set()
             for chunk_rank, (position, value) in enumerate(ranking, start=1):
                 chunk_scores[position] += 1.0 / (self.settings.rrf_k + chunk_rank)
-                metadata = self.chunk_metadata[position]
+                metadata = chunks.metadata[position]
                 paper_id = metadata["paper_id"]
                 hit = hits.setdefault(paper_id, PaperHit(paper_id, metadata["title"], 0.0))
                 if paper_id in ranked_papers:
@@ -155,13 +177,13 @@ class HybridSearch:
         ranked = sorted(hits.values(), key=lambda h: (-h.score, -h.dense_similarity))[:k]
         positions_by_paper: dict[str, list[int]] = defaultdict(list)
         for position in sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True):
-            positions_by_paper[self.chunk_metadata[position]["paper_id"]].append(position)
+            positions_by_paper[chunks.metadata[position]["paper_id"]].append(position)
         for hit in ranked:
             positions = positions_by_paper[hit.paper_id]
-            hit.passages = [_body(self.chunk_texts[p]) for p in positions]
+            hit.passages = [_body(chunks.texts[p]) for p in positions]
             hit.metadata = {
                 key: value
-                for key, value in self.chunk_metadata[positions[0]].items()
+                for key, value in chunks.metadata[positions[0]].items()
                 if key not in ("abstract", "chunk", "n_chunks")
             }
             hit.snippet = best_snippet(query, hit.passages)

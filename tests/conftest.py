@@ -41,3 +41,24 @@ def bundled_search(bundled_index, real_settings):
     from assistant.retrieval import HybridSearch
 
     return HybridSearch(bundled_index, real_settings)
+
+
+@pytest.fixture(scope="session")
+def served_ui(bundled_index, bundled_search, real_settings):
+    """The real app (real model, bundled corpus) served in-process on a free local port."""
+    import socket
+
+    from assistant.llm import LocalModel
+    from assistant.pipeline import Engine
+    from assistant.ui import build_ui, launch
+
+    # Small enough for a test to exceed without writing megabytes.
+    settings = real_settings.model_copy(update={"max_upload_mb": 0.5})
+    engine = Engine(settings, bundled_index, bundled_search, lambda: LocalModel(settings))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = build_ui(engine)
+    launch(demo, engine, port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

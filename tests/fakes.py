@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
+import time
 
 from langchain_core.embeddings import Embeddings
 
@@ -39,13 +41,22 @@ class FakeEmbeddings(Embeddings):
 
 
 class FakeChatModel:
-    """Replies from a queue, piece by piece, and records every prompt it was given."""
+    """Replies from a queue, piece by piece, and records every prompt it was given.
+
+    ``delay`` seconds pass before each piece, so tests can overlap two answers;
+    ``most_at_once`` is the largest number of replies it was ever writing together.
+    """
 
     name = "fake-chat"
 
-    def __init__(self, replies: list[str] | None = None) -> None:
+    def __init__(self, replies: list[str] | None = None, delay: float = 0.0) -> None:
         self.replies = list(replies or [])
+        self.delay = delay
         self.calls: list[list[dict[str, str]]] = []
+        self.sampling: list[tuple[int, float]] = []  # (max_tokens, temperature) of each call
+        self.most_at_once = 0
+        self._writing = 0
+        self._counting = threading.Lock()
         self._context = 0
 
     def count_tokens(self, text: str) -> int:
@@ -53,10 +64,20 @@ class FakeChatModel:
 
     def stream_chat(self, messages, max_tokens, temperature):
         self.calls.append(messages)
+        self.sampling.append((max_tokens, temperature))
         reply = self.replies.pop(0) if self.replies else "No reply queued."
         pieces = re.findall(r"\S+\s*|\s+", reply)
         self._context = sum(self.count_tokens(m["content"]) for m in messages) + len(pieces)
-        yield from pieces
+        with self._counting:
+            self._writing += 1
+            self.most_at_once = max(self.most_at_once, self._writing)
+        try:
+            for piece in pieces:
+                time.sleep(self.delay)
+                yield piece
+        finally:
+            with self._counting:
+                self._writing -= 1
 
     @property
     def context_tokens(self) -> int:

@@ -187,3 +187,30 @@ def test_prompts_are_checked_at_load(tmp_path):
     (tmp_path / "answer.txt").write_text("{sources} {question} {unknown}")
     with pytest.raises(AssistantError, match="unknown"):
         Prompts(tmp_path)
+
+
+def test_per_question_options_leave_the_shared_settings_alone(engine_with):
+    engine, model = engine_with("ZebraNet improves accuracy [1].", "Herds are counted [1].")
+    question = "How much does ZebraNet improve zebra stripe mask accuracy?"
+    answer = engine.ask(question, top_k=1, temperature=0.7, max_answer_tokens=40)
+    assert len(answer.papers) == 1
+    assert model.sampling == [(40, 0.7)]
+    answer = engine.ask(question)
+    assert len(answer.papers) == 3  # all three papers: settings.top_k (5) is unchanged
+    assert model.sampling[-1] == (engine.settings.max_answer_tokens, engine.settings.temperature)
+
+
+def test_the_model_writes_one_answer_at_a_time(engine_with):
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine, model = engine_with("Zebra stripes are segmented [1].", "Herds are counted [1].")
+    model.delay = 0.01
+    questions = [
+        "How are zebra stripes segmented with masks?",
+        "How are savanna wildlife herds counted from drones?",
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(engine.ask, questions))
+    assert model.most_at_once == 1 and len(model.calls) == 2
+    assert all(not answer.abstained and answer.citations for answer in answers)
+    assert not engine.model_busy

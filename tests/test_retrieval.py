@@ -94,3 +94,20 @@ def test_langchain_retriever_returns_one_document_per_paper(small_search):
     documents = PaperRetriever(search=small_search, k=2).invoke("zebra stripes")
     assert documents[0].metadata["title"] == "Zebra Stripes Segmentation"
     assert len(documents) == 2 and documents[0].metadata["score"] > 0
+
+
+def test_a_search_during_a_refresh_uses_the_previous_table(monkeypatch, small_search, fake_index):
+    """The UI refreshes after an upload while other tabs search: no half-built table shows."""
+    before = [hit.title for hit in small_search.search("zebra stripes")]
+    during = []
+    read_chunks = fake_index.iter_chunks
+
+    def read_and_search_midway(*args, **kwargs):
+        for n, item in enumerate(read_chunks(*args, **kwargs)):
+            if n == 1:
+                during.append([hit.title for hit in small_search.search("zebra stripes")])
+            yield item
+
+    monkeypatch.setattr(fake_index, "iter_chunks", read_and_search_midway)
+    small_search.refresh()
+    assert during == [before]

@@ -1,0 +1,122 @@
+"""The served app in headless Chromium (Debian's, driven by Playwright): real model and corpus.
+
+Set UI_SCREENSHOT=docs/screenshot.png to refresh the README's screenshot (`make screenshot`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs `make browser`"),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 300_000  # generous: a shared 2-core machine may take a while to answer
+QUESTION = "By how much does SegPrompt improve unseen detection AR on its benchmark?"
+CITED_TITLE = "SegPrompt: Boosting Open-world Segmentation via Category-level Prompt Learning"
+# Every text the newest reply shows, in order (a MutationObserver sees each streamed update).
+RECORD_REPLIES = """() => {
+  window.replies = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid=bot]');
+    const text = bots.length ? bots[bots.length - 1].innerText : '';
+    if (text && text !== window.replies[window.replies.length - 1]) window.replies.push(text);
+  }).observe(document.querySelector('#chat'),
+             {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A fresh Chromium profile; requests to anywhere but the app are recorded and refused."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        context.outside = []
+
+        def local_only(route):
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+                route.continue_()
+            else:
+                context.outside.append(url)
+                route.abort()
+
+        context.route("**/*", local_only)
+        yield context
+        context.close()
+
+
+def open_page(browser, url):
+    page = browser.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.locator("#question textarea").wait_for()
+    return page
+
+
+def test_ask_in_the_browser_and_see_the_cited_source(browser, served_ui, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, served_ui)
+    expect(page.locator("#status")).to_contain_text("papers indexed")
+    page.evaluate(RECORD_REPLIES)
+    page.fill("#question textarea", QUESTION)
+    page.press("#question textarea", "Enter")
+
+    cited = page.locator("#sources .paper.cited")
+    expect(cited.first).to_contain_text(CITED_TITLE)
+    expect(cited.first).to_contain_text("[1] cited")
+    assert page.locator("#sources .paper.cited mark").count() > 0  # matched words marked
+    reply = page.locator("#chat [data-testid=bot]").last
+    expect(reply).to_contain_text("References")
+    expect(reply).to_contain_text("[1] " + CITED_TITLE)
+    expect(page.locator("#status")).to_contain_text("tokens/s")
+    replies = page.evaluate("window.replies")
+    final = reply.inner_text()
+    assert replies[-1] == final
+    assert any(final.startswith(partial) for partial in replies[1:-1])  # streamed piece by piece
+
+    page.screenshot(path=str(tmp_path / "screenshot.png"))
+    if target := os.environ.get("UI_SCREENSHOT"):
+        shutil.copyfile(tmp_path / "screenshot.png", target)
+
+    # A second tab has a conversation of its own; its search does not touch the first tab.
+    other = open_page(browser, served_ui)
+    expect(other.locator("#chat [data-testid=user]")).to_have_count(0)
+    other.get_by_label("Find papers").check()
+    other.fill("#question textarea", "weak-to-strong generalization")
+    other.press("#question textarea", "Enter")
+    expect(other.locator("#sources")).to_contain_text("Papers found")
+    expect(other.locator("#chat [data-testid=bot]")).to_contain_text("Weak-to-Strong")
+    expect(page.locator("#chat [data-testid=user]")).to_have_count(1)
+    expect(page.locator("#sources .paper.cited").first).to_contain_text(CITED_TITLE)
+
+    page.click("#clear")
+    expect(page.locator("#chat [data-testid=user]")).to_have_count(0)
+    expect(other.locator("#chat [data-testid=user]")).to_have_count(1)
+    assert browser.outside == []  # the page loaded nothing from outside this machine
