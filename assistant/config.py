@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=20.0, gt=0, description="Largest corpus file the UI accepts, in megabytes."
     )
+    ui_users: SecretStr | None = Field(
+        default=None,
+        description="Logins for the web UI as 'user:password' pairs separated by commas "
+        "(ASSISTANT_UI_USERS); unset: no login, fine on 127.0.0.1 only.",
+    )
 
     # Retrieval
     top_k: int = Field(default=5, ge=1, description="Papers returned by a search.")
@@ -132,6 +137,21 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Where the default model is assembled from its PyPI parts, once.",
     )
+
+    @property
+    def ui_logins(self) -> list[tuple[str, str]]:
+        """``ui_users`` as (user, password) pairs; a malformed entry is a configuration error."""
+        if self.ui_users is None:
+            return []
+        logins = []
+        for entry in self.ui_users.get_secret_value().split(","):
+            user, _, password = entry.strip().partition(":")
+            if not user or not password:
+                raise ValueError(
+                    "ASSISTANT_UI_USERS must be 'user:password' pairs separated by commas."
+                )
+            logins.append((user, password))
+        return logins
 
     @property
     def uploads_dir(self) -> Path:

@@ -7,6 +7,7 @@ Each browser tab keeps its conversation in its own ``gr.State``; the engine is s
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -289,7 +290,18 @@ def build_ui(engine: Engine) -> gr.Blocks:
 def launch(
     demo: gr.Blocks, engine: Engine, host: str = "127.0.0.1", port: int = 7860, **options: Any
 ) -> Any:
-    """Serve the page on ``host:port``: no share link, no telemetry, uploads size-limited."""
+    """Serve the page on ``host:port``: no share link, no telemetry, uploads size-limited.
+
+    With ``ASSISTANT_UI_USERS`` set, every page and API call needs a login. Serving beyond
+    this machine without one is allowed (a trusted network) but warned about.
+    """
+    logins = engine.settings.ui_logins
+    if not logins and not is_loopback(host):
+        log.warning(
+            "Serving on %s without a login: anyone who reaches this address can use the "
+            "assistant and add papers. Set ASSISTANT_UI_USERS='user:password' to require one.",
+            host,
+        )
     return demo.launch(
         server_name=host,
         server_port=port,
@@ -297,5 +309,16 @@ def launch(
         ssr_mode=False,
         max_file_size=int(engine.settings.max_upload_mb * 1_000_000),
         css=ui_html.CSS,
+        auth=logins or None,
         **options,
     )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
