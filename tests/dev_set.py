@@ -1,11 +1,12 @@
-"""The hand-written dev questions in tests/data/dev_questions.jsonl."""
+"""The hand-written dev questions in eval/dev_questions.jsonl."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-DEV_QUESTIONS = Path(__file__).parent / "data" / "dev_questions.jsonl"
+from assistant.config import PROJECT_ROOT
+
+DEV_QUESTIONS = PROJECT_ROOT / "eval" / "dev_questions.jsonl"
 
 
 def load_questions(*types: str) -> list[dict]:
