@@ -1,4 +1,4 @@
-"""The `assistant` command line: ingest, stats, search (and more as they arrive)."""
+"""The `assistant` command line: ingest, stats, search, ask, eval and bench."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.evaluation import QUESTION_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,50 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from assistant import evaluation
+    from assistant.ingest import ingest
+    from assistant.pipeline import build_engine
+
+    settings = _settings(args)
+    if args.model:
+        settings = settings.model_copy(update={"model": args.model})
+    questions = evaluation.load_questions(args.questions, args.types)[: args.limit or None]
+    engine = build_engine(settings)
+    if not engine.search.chunk_ids:
+        print("The index is empty: indexing the bundled corpus first.", file=sys.stderr)
+        ingest(None, settings, index=engine.index, progress=False)
+        engine.search.refresh()
+    indexed = {metadata["title"] for metadata in engine.search.chunk_metadata}
+    if missing := evaluation.missing_gold_titles(questions, indexed):
+        print(
+            f"warning: {len(missing)} gold title(s) are not in the index (they count as "
+            f"misses), e.g. {missing[0]!r}",
+            file=sys.stderr,
+        )
+
+    def progress(number: int, result: evaluation.QuestionResult) -> None:
+        state = "abstained" if result.abstained else f"{len(result.cited_titles)} cited"
+        print(
+            f"[{number}/{len(questions)}] {result.id} {result.type}: {state}, "
+            f"{result.timings.get('total_ms', 0):.0f} ms",
+            file=sys.stderr,
+        )
+
+    results = evaluation.evaluate(
+        partial(evaluation.run_engine_question, engine), questions, progress
+    )
+    report = evaluation.build_report(results)
+    report["questions_file"] = str(args.questions)
+    report["model"] = engine.model.describe()
+    paths = evaluation.write_report(report, args.out)
+    print(evaluation.format_table(report))
+    print(f"\nWrote {', '.join(map(str, paths))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="Paper Assistant: offline Q&A over paper abstracts."
@@ -188,6 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="One JSON object per question.")
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     ask.set_defaults(handler=cmd_ask)
+
+    evaluate = commands.add_parser(
+        "eval", help="Score answers, citations, abstentions and latency on a question set."
+    )
+    evaluate.add_argument("questions", type=Path, help="JSON Lines, e.g. eval/dev_questions.jsonl.")
+    evaluate.add_argument(
+        "--out", type=Path, default=Path("eval/out"), help="Report folder (default eval/out)."
+    )
+    evaluate.add_argument("--limit", type=int, help="Only the first N questions.")
+    evaluate.add_argument(
+        "--types", nargs="+", choices=QUESTION_TYPES, help="Only questions of these types."
+    )
+    evaluate.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
+    evaluate.set_defaults(handler=cmd_eval)
     return parser
 
 
