@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.config import Settings
@@ -179,6 +180,50 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv(kind: type) -> Callable[[str], tuple]:
+    return lambda text: tuple(kind(item) for item in text.split(",") if item.strip())
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.bench.runner import (
+        PARTS,
+        BenchOptions,
+        render_markdown,
+        run_bench,
+        write_results,
+    )
+
+    settings = _settings(args)
+    if args.model:
+        settings = settings.model_copy(update={"model": args.model})
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        raise AssistantError(
+            f"Unknown part(s) {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}"
+        )
+    changes = {
+        key: value
+        for key, value in {
+            "parts": args.parts,
+            "repeats": args.repeats,
+            "ingest_papers": args.ingest_papers,
+            "retrieval_sizes": args.retrieval_sizes,
+            "questions": args.questions,
+            "seed": args.seed,
+            "work_dir": args.work_dir,
+        }.items()
+        if value is not None
+    }
+    options = BenchOptions.quick(**changes) if args.quick else BenchOptions(**changes)
+    results = run_bench(
+        settings, options, progress=lambda line: print(line, file=sys.stderr, flush=True)
+    )
+    paths = write_results(results, args.out)
+    print(render_markdown(results))
+    print(f"Wrote {', '.join(map(str, paths))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="Paper Assistant: offline Q&A over paper abstracts."
@@ -247,6 +292,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     evaluate.set_defaults(handler=cmd_eval)
+
+    bench = commands.add_parser(
+        "bench", help="Benchmarks: model path, ingest, retrieval at scale, naive baseline."
+    )
+    bench.add_argument(
+        "--parts",
+        type=_csv(str),
+        help="Comma-separated parts to run: model,ingest,retrieval,baseline (default: all).",
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="Small sizes (300 synthetic papers, 1k and 5k chunks, 10 questions, 3 repeats): "
+        "a few minutes.",
+    )
+    bench.add_argument("--repeats", type=int, help="Model path: runs of each side (full: 9).")
+    bench.add_argument(
+        "--ingest-papers", type=int, help="Synthetic papers to ingest (full: 10000)."
+    )
+    bench.add_argument(
+        "--retrieval-sizes",
+        type=_csv(int),
+        help="Comma-separated index sizes in chunks (full: 1000,10000,100000).",
+    )
+    bench.add_argument(
+        "--questions", type=int, help="Baseline: dev questions answered (full: all)."
+    )
+    bench.add_argument("--seed", type=int, help="Seed of the synthetic text (default 0).")
+    bench.add_argument(
+        "--work-dir",
+        type=Path,
+        help="Where indexes are built and cached (default: <cache_dir>/bench).",
+    )
+    bench.add_argument(
+        "--out",
+        type=Path,
+        default=Path("benchmarks"),
+        help="Folder for results.json, results.md and baseline.png (default benchmarks).",
+    )
+    bench.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 
