@@ -184,19 +184,11 @@ def _csv(kind: type) -> Callable[[str], tuple]:
     return lambda text: tuple(kind(item) for item in text.split(",") if item.strip())
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from assistant.bench.runner import (
-        PARTS,
-        BenchOptions,
-        render_markdown,
-        run_bench,
-        write_results,
-    )
+def bench_options(args: argparse.Namespace):
+    """The benchmark sizes the flags ask for: quick or full, with any size overridden."""
+    from assistant.bench.runner import PARTS, BenchOptions
 
-    settings = _settings(args)
-    if args.model:
-        settings = settings.model_copy(update={"model": args.model})
-    unknown = set(args.parts) - set(PARTS)
+    unknown = set(args.parts or ()) - set(PARTS)
     if unknown:
         raise AssistantError(
             f"Unknown part(s) {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}"
@@ -214,7 +206,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         }.items()
         if value is not None
     }
-    options = BenchOptions.quick(**changes) if args.quick else BenchOptions(**changes)
+    return BenchOptions.quick(**changes) if args.quick else BenchOptions(**changes)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.bench.runner import render_markdown, run_bench, write_results
+
+    settings = _settings(args)
+    if args.model:
+        settings = settings.model_copy(update={"model": args.model})
+    options = bench_options(args)
     results = run_bench(
         settings, options, progress=lambda line: print(line, file=sys.stderr, flush=True)
     )

@@ -13,7 +13,7 @@ from assistant.bench.naive import DONT_KNOW
 from assistant.bench.retrieval_scale import JITTER, _add, _distractor_chunks, measure_search
 from assistant.bench.runner import BenchOptions, render_markdown
 from assistant.bench.synthetic import COPY_WORDS, SyntheticText
-from assistant.cli import build_parser
+from assistant.cli import bench_options, build_parser
 from assistant.evaluation import Question, QuestionResult
 from assistant.records import Paper, SourceRef, title_key
 
@@ -182,10 +182,21 @@ def test_markdown_has_a_section_per_part_run():
 
 
 def test_bench_options_from_the_command_line():
-    args = build_parser().parse_args(
-        ["bench", "--parts", "model,retrieval", "--quick", "--retrieval-sizes", "1000,5000"]
+    parser = build_parser()
+    full = bench_options(parser.parse_args(["bench"]))
+    assert full == BenchOptions()
+    assert full.parts == ("model", "ingest", "retrieval", "baseline")
+    assert full.retrieval_sizes == (1000, 10000, 100000) and full.ingest_papers == 10000
+    args = parser.parse_args(
+        ["bench", "--parts", "model,retrieval", "--quick", "--retrieval-sizes", "1000,3000"]
     )
-    assert args.parts == ("model", "retrieval") and args.retrieval_sizes == (1000, 5000)
-    quick = BenchOptions.quick(parts=args.parts, retrieval_sizes=args.retrieval_sizes)
-    assert quick.repeats == 3 and quick.questions == 10 and quick.parts == args.parts
-    assert BenchOptions().retrieval_sizes == (1000, 10000, 100000)
+    quick = bench_options(args)
+    assert quick.parts == ("model", "retrieval") and quick.retrieval_sizes == (1000, 3000)
+    assert quick.repeats == 3 and quick.questions == 10 and quick.ingest_papers == 300
+
+
+def test_bench_command_refuses_an_unknown_part(capsys):
+    from assistant.cli import main
+
+    assert main(["bench", "--parts", "model,speed"]) == 1
+    assert "Unknown part(s) speed" in capsys.readouterr().err
