@@ -21,6 +21,8 @@ PROMPT_VARIABLES = {
     "system": set(),
     "answer": {"sources", "question"},
     "lookup": {"sources", "question"},
+    # LangChain's RAG tutorial prompt (rlm/rag-prompt), for the benchmark's naive baseline.
+    "naive_rag": {"question", "context"},
 }
 
 

@@ -1,6 +1,6 @@
 """Deciding whether the collection can answer: the code's call, never the model's.
 
-Two signals, calibrated on tests/data/dev_questions.jsonl. A question that names
+Two signals, calibrated on eval/dev_questions.jsonl. A question that names
 something specific (FlashAttention, DINOv2, SA-1B) that no indexed text mentions is
 about a paper the collection does not hold, however similar its topic. Otherwise
 a paper is close enough when its best passage is similar enough to the question

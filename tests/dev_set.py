@@ -1,14 +1,14 @@
-"""The hand-written dev questions in tests/data/dev_questions.jsonl."""
+"""The hand-written dev questions shipped in eval/dev_questions.jsonl."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from assistant.config import PROJECT_ROOT
+from assistant.evaluation import Question
+from assistant.evaluation import load_questions as load_question_file
 
-DEV_QUESTIONS = Path(__file__).parent / "data" / "dev_questions.jsonl"
+DEV_QUESTIONS = PROJECT_ROOT / "eval" / "dev_questions.jsonl"
 
 
-def load_questions(*types: str) -> list[dict]:
-    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
-        questions = [json.loads(line) for line in handle if line.strip()]
-    return [q for q in questions if not types or q["type"] in types]
+def load_questions(*types: str) -> list[Question]:
+    """The dev questions, all of them or those of the given types."""
+    return load_question_file(DEV_QUESTIONS, types or None)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import statistics
+import json
+from functools import partial
 
 import pytest
 
+from assistant.evaluation import build_report, evaluate, format_table, run_engine_question
 from assistant.pipeline import Engine
 from assistant.prompts import NOT_FOUND
-from tests.dev_set import load_questions
+from assistant.records import title_key
+from tests.dev_set import DEV_QUESTIONS, load_questions
 
 pytestmark = pytest.mark.integration
 
@@ -67,35 +70,50 @@ def test_planted_instruction_cannot_steer_the_model(tmp_path, real_settings):
     assert [c.title for c in answer.citations] == ["Glacier Melt Forecasting with Graph Networks"]
 
 
-def test_dev_set_answers(engine, capsys):
+@pytest.fixture(scope="session")
+def dev_report(engine) -> dict:
+    """Every dev question answered once by the real engine, through the evaluation runner."""
+    results = evaluate(partial(run_engine_question, engine), load_questions())
+    return build_report(results)
+
+
+def test_dev_set_answers(dev_report, capsys):
     """Over every dev question: cited papers were all retrieved; abstentions as expected."""
-    questions = load_questions()
-    outside_retrieved = 0
-    ooc = [q for q in questions if q["type"] == "out_of_collection"]
-    answerable = [q for q in questions if q["type"] != "out_of_collection"]
-    ooc_abstained = cited_gold = kept = 0
-    first_token_ms, total_ms = [], []
-    for question in questions:
-        answer = engine.ask(question["question"], question.get("history"))
-        if "ttft_ms" in answer.timings:
-            first_token_ms.append(answer.timings["ttft_ms"])
-            total_ms.append(answer.timings["total_ms"])
-        retrieved = {hit.paper_id for hit in answer.papers}
-        outside_retrieved += len(set(answer.cited_paper_ids) - retrieved)
-        if question["type"] == "out_of_collection":
-            ooc_abstained += answer.abstained
-        else:
-            kept += not answer.abstained
-            cited_gold += bool({c.title for c in answer.citations} & set(question["gold_titles"]))
+    results = dev_report["results"]
+    ooc = [r for r in results if r["type"] == "out_of_collection"]
+    answerable = [r for r in results if r["type"] != "out_of_collection"]
+    ooc_abstained = sum(r["abstained"] for r in ooc)
+    cited_gold = sum(
+        bool({title_key(t) for t in r["cited_titles"]} & {title_key(t) for t in r["gold_titles"]})
+        for r in answerable
+    )
+    overall = dev_report["overall"]
     with capsys.disabled():
-        print(
-            f"\ndev set: {len(questions)} questions; citations outside retrieved: "
-            f"{outside_retrieved}; out-of-collection abstained {ooc_abstained}/{len(ooc)}; "
-            f"answerable answered {kept}/{len(answerable)}; gold paper cited "
-            f"{cited_gold}/{len(answerable)}; median first token "
-            f"{statistics.median(first_token_ms):.0f} ms, median total "
-            f"{statistics.median(total_ms):.0f} ms over {len(total_ms)} generated answers"
-        )
-    assert outside_retrieved == 0
+        print(f"\ndev set, {len(results)} questions:\n{format_table(dev_report)}")
+    assert overall["citation_precision_retrieved"] == 1.0
     assert ooc_abstained >= 0.8 * len(ooc)
     assert cited_gold >= 0.6 * len(answerable)
+    assert dev_report["latency_ms"]["ttft_ms"]["n"] > 0.5 * len(answerable)
+
+
+def test_eval_command_writes_its_report(bundled_index, real_settings, tmp_path, capsys):
+    """`assistant eval` on one question of each type: table printed, JSON and PNG written."""
+    from assistant.cli import main
+
+    picked = {}
+    for question in load_questions():
+        picked.setdefault(question.type, question)
+    subset = tmp_path / "subset.jsonl"
+    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
+        lines = [
+            line for line in handle if json.loads(line)["id"] in {q.id for q in picked.values()}
+        ]
+    subset.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "report"
+    argv = ["--index", str(real_settings.vectorstore_dir), "eval", str(subset), "--out", str(out)]
+    assert main(argv) == 0
+    assert "overall" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert len(report["results"]) == 5 and set(report["by_type"]) == set(picked)
+    assert report["overall"]["citation_precision_retrieved"] == 1.0
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"

@@ -16,7 +16,7 @@ def test_dev_set_gold_titles_are_in_the_corpus():
     questions = load_questions()
     assert len(questions) >= 30
     for question in questions:
-        assert set(question["gold_titles"]) <= titles, question["id"]
+        assert set(question.gold_titles) <= titles, question.id
 
 
 def test_bundled_corpus_is_180_papers_after_two_ingests(bundled_index, real_settings):
@@ -36,9 +36,9 @@ def test_gold_paper_in_top_3_for_90_percent_of_dev_questions(bundled_search):
     questions = load_questions("lookup", "fact", "topic")
     misses = []
     for question in questions:
-        top3 = {hit.title for hit in bundled_search.search(question["question"], k=3)}
-        if not top3 & set(question["gold_titles"]):
-            misses.append(question["id"])
+        top3 = {hit.title for hit in bundled_search.search(question.question, k=3)}
+        if not top3 & set(question.gold_titles):
+            misses.append(question.id)
     rate = 1 - len(misses) / len(questions)
     print(f"top-3 rate {rate:.3f} over {len(questions)} questions; misses: {misses}")
     assert rate >= 0.9, misses

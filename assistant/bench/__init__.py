@@ -1,0 +1,1 @@
+"""Benchmarks behind `assistant bench` and BENCHMARKS.md: benchmark code, not the product."""

@@ -1,0 +1,110 @@
+"""Ingest throughput and peak memory: the bundled corpus, then a large synthetic one.
+
+Each corpus is ingested by a fresh Python process into an empty index, so each peak
+memory figure is that job's own (ru_maxrss of a process only ever grows). The
+synthetic corpus file is written before the clock starts; what is timed is exactly
+``assistant.ingest.ingest``: reading, chunking, embedding and writing to Chroma.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+
+Progress = Callable[[str], None]
+
+
+def write_synthetic_corpus(settings: Settings, papers: int, seed: int, path: Path) -> Path:
+    """``papers`` synthetic papers as JSON Lines (title, abstract), the same for the same seed."""
+    from assistant.bench.synthetic import SyntheticText
+    from assistant.corpus import read_corpus
+
+    text = SyntheticText.from_papers(read_corpus(settings.corpus_paths).papers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for paper in text.papers(papers, seed):
+            handle.write(json.dumps({"title": paper.title, "abstract": paper.abstract}) + "\n")
+    return path
+
+
+def _peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB (macOS in bytes).
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
+
+
+def ingest_once(corpus: list[Path] | None, index_dir: Path) -> dict[str, Any]:
+    """Ingest ``corpus`` (None: the bundled one) into a new index; rates and memory."""
+    from assistant.index import open_index
+    from assistant.ingest import ingest
+
+    settings = Settings(vectorstore_dir=index_dir)
+    index = open_index(settings, rebuild=True)
+    ready_rss = _peak_rss_mb()  # interpreter, libraries and the embedder loaded
+    started = time.perf_counter()
+    result = ingest(corpus, settings, index=index, progress=False)
+    seconds = time.perf_counter() - started
+    papers = result.report.papers_added
+    chunks = result.report.chunks_added
+    return {
+        "papers": papers,
+        "chunks": chunks,
+        "seconds": round(seconds, 2),
+        "papers_per_s": round(papers / seconds, 2),
+        "chunks_per_s": round(chunks / seconds, 2),
+        "rss_before_mb": ready_rss,
+        "peak_rss_mb": _peak_rss_mb(),
+        "threads": settings.cpu_threads,
+    }
+
+
+def bench_ingest(
+    settings: Settings, synthetic_papers: int, seed: int, work_dir: Path, progress: Progress = print
+) -> dict[str, Any]:
+    """The bundled corpus and ``synthetic_papers`` synthetic ones, each in its own process."""
+    corpus_file = work_dir / f"synthetic-{synthetic_papers}-seed{seed}.jsonl"
+    if not corpus_file.is_file():
+        write_synthetic_corpus(settings, synthetic_papers, seed, corpus_file)
+    results = {}
+    for name, corpus in (("bundled", None), (f"synthetic_{synthetic_papers}", corpus_file)):
+        progress(f"ingest {name}: running in a fresh process")
+        index_dir = work_dir / f"ingest-{name}"
+        shutil.rmtree(index_dir, ignore_errors=True)
+        command = [sys.executable, "-m", "assistant.bench.ingest_rate", str(index_dir)]
+        if corpus is not None:
+            command.append(str(corpus))
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"ingest benchmark of {name} failed:\n{done.stderr[-2000:]}")
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        measured = results[name]
+        progress(
+            f"ingest {name}: {measured['papers']} papers, {measured['chunks']} chunks in "
+            f"{measured['seconds']:.0f} s ({measured['papers_per_s']:.1f} papers/s, "
+            f"{measured['chunks_per_s']:.1f} chunks/s), peak {measured['peak_rss_mb']:.0f} MB"
+        )
+    return results
+
+
+def main() -> None:
+    """Worker entry point: ingest into INDEX_DIR and print one JSON line."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("index_dir", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="*")
+    args = parser.parse_args()
+    print(json.dumps(ingest_once(args.corpus or None, args.index_dir)))
+
+
+if __name__ == "__main__":
+    main()

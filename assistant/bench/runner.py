@@ -1,0 +1,220 @@
+"""`assistant bench`: which parts run at which sizes, the results file and its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.config import PROJECT_ROOT, Settings
+
+Progress = Callable[[str], None]
+PARTS = ("model", "ingest", "retrieval", "baseline")
+DEV_QUESTIONS = PROJECT_ROOT / "eval" / "dev_questions.jsonl"
+
+
+@dataclass
+class BenchOptions:
+    """Sizes of a full run; ``quick()`` gives the few-minutes version."""
+
+    parts: tuple[str, ...] = PARTS
+    repeats: int = 9  # model path: runs of each side
+    ingest_papers: int = 10_000
+    retrieval_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    questions: int | None = None  # baseline: None for every dev question
+    seed: int = 0
+    questions_file: Path = DEV_QUESTIONS
+    work_dir: Path | None = None  # default: <cache_dir>/bench
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def quick(cls, **changes: Any) -> BenchOptions:
+        sizes = {"repeats": 3, "ingest_papers": 300, "retrieval_sizes": (1_000, 5_000)}
+        return cls(**{**sizes, "questions": 10, **changes})
+
+
+def run_bench(settings: Settings, options: BenchOptions, progress: Progress) -> dict[str, Any]:
+    """Run the chosen parts in order; every figure lands in one results dict."""
+    from assistant.bench.common import machine, sample_questions
+    from assistant.evaluation import load_questions
+
+    work_dir = options.work_dir or settings.cache_dir / "bench"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    questions = load_questions(options.questions_file)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "options": {
+            **{k: v for k, v in asdict(options).items() if k not in ("work_dir", "overrides")},
+            "questions_file": str(options.questions_file),
+        },
+        "settings": {"threads": settings.cpu_threads, "top_k": settings.top_k},
+    }
+    for part in options.parts:
+        started = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        progress(f"== {part} ==")
+        if part == "model":
+            from assistant.bench.model_path import bench_model_path
+
+            outcome = bench_model_path(settings, options.repeats, progress=progress)
+        elif part == "ingest":
+            from assistant.bench.ingest_rate import bench_ingest
+
+            outcome = bench_ingest(
+                settings, options.ingest_papers, options.seed, work_dir, progress
+            )
+        elif part == "retrieval":
+            from assistant.bench.retrieval_scale import bench_retrieval
+
+            outcome = bench_retrieval(
+                settings, options.retrieval_sizes, questions, options.seed, work_dir, progress
+            )
+        elif part == "baseline":
+            from assistant.bench.comparison import bench_baseline
+
+            picked = sample_questions(questions, options.questions)
+            outcome = bench_baseline(settings, picked, work_dir, progress)
+        else:
+            raise ValueError(f"unknown benchmark part {part!r}; parts: {', '.join(PARTS)}")
+        outcome["seconds"] = round(time.perf_counter() - started, 1)
+        outcome["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+        results[part] = outcome
+    return results
+
+
+def write_results(results: dict[str, Any], out_dir: Path) -> list[Path]:
+    """results.json, results.md (the tables of BENCHMARKS.md) and, with a baseline, its plot."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "results.json", out_dir / "results.md"]
+    paths[0].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    paths[1].write_text(render_markdown(results))
+    if "baseline" in results:
+        from assistant.eval_plot import plot_reports
+
+        paths.append(plot_reports(results["baseline"]["reports"], out_dir / "baseline.png"))
+    return paths
+
+
+def _fmt(value: Any, spec: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    """The measured figures as Markdown tables, one section per part that ran."""
+    machine = results["machine"]
+    lines = [
+        f"Measured {results['date']} on {machine['cpu']}, {machine['cores']} cores, "
+        f"{machine['memory_gib']} GiB, backend {machine['backend']}, "
+        f"llama-cpp-python {machine['llama_cpp_python']}, {results['settings']['threads']} "
+        f"threads; 1-minute load average at start {machine['load_average'][0]}.",
+        "",
+    ]
+    if "model" in results:
+        lines += _model_section(results["model"])
+    if "ingest" in results:
+        lines += _ingest_section(results["ingest"])
+    if "retrieval" in results:
+        lines += _retrieval_section(results["retrieval"], results["settings"]["top_k"])
+    if "baseline" in results:
+        lines += _baseline_section(results["baseline"])
+    return "\n".join(lines) + "\n"
+
+
+def _model_section(model: dict[str, Any]) -> list[str]:
+    a, r, ratio = model["assistant"], model["raw"], model["ratio"]
+    return [
+        f"### Model path ({model['prompt_tokens']} prompt tokens, {model['sampled_tokens']} "
+        f"generated, median of {model['repeats']} alternating runs)",
+        "",
+        "| path | prompt tokens/s | generated tokens/s |",
+        "|---|---:|---:|",
+        f"| assistant (`LocalModel.stream_chat`) | {a['prompt_tokens_per_s']:.1f} | "
+        f"{a['generated_tokens_per_s']:.1f} |",
+        f"| raw llama.cpp (`Llama.eval` + greedy sampler) | {r['prompt_tokens_per_s']:.1f} | "
+        f"{r['generated_tokens_per_s']:.1f} |",
+        f"| assistant / raw (ratio of medians) | {ratio['prompt_tokens_per_s']:.3f} | "
+        f"{ratio['generated_tokens_per_s']:.3f} |",
+        f"| assistant / raw (median of back-to-back pairs) | "
+        f"{model['paired_ratio']['prompt_tokens_per_s']:.3f} | "
+        f"{model['paired_ratio']['generated_tokens_per_s']:.3f} |",
+        "",
+    ]
+
+
+def _ingest_section(ingest: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Ingest (each corpus in a fresh process, empty index)",
+        "",
+        "| corpus | papers | chunks | seconds | papers/s | chunks/s | peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in ingest.items():
+        if isinstance(m, dict):
+            lines.append(
+                f"| {name} | {m['papers']} | {m['chunks']} | {m['seconds']:.0f} | "
+                f"{m['papers_per_s']:.1f} | {m['chunks_per_s']:.1f} | {m['peak_rss_mb']:.0f} |"
+            )
+    return [*lines, ""]
+
+
+def _retrieval_section(retrieval: dict[str, Any], top_k: int) -> list[str]:
+    lines = [
+        "### Hybrid search at scale (bundled papers planted among distractors)",
+        "",
+        f"| chunks | distractors (of which jittered copies) | p50 (ms) | p95 (ms) | "
+        f"BM25 rebuild (s) | planted recall@{top_k} | planted MRR |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in retrieval["sizes"]:
+        lines.append(
+            f"| {m['chunks_searched']} | {m['distractor_chunks']} "
+            f"({m['distractor_chunks'] - m['distractors_really_embedded']}) | {m['p50_ms']:.0f} | "
+            f"{m['p95_ms']:.0f} | {m['refresh_s']:.1f} | {m[f'planted_recall@{top_k}']:.3f} | "
+            f"{m['planted_mrr']:.3f} |"
+        )
+    return [*lines, ""]
+
+
+BASELINE_ROWS = (
+    ("retrieval recall@5", "recall@5"),
+    ("retrieval MRR", "mrr"),
+    ("keyword accuracy", "keyword_accuracy"),
+    ("citation precision (cited papers that are gold)", "citation_precision_gold"),
+    ("citation precision (cited papers that were retrieved)", "citation_precision_retrieved"),
+    ("citation recall (gold papers cited)", "citation_recall"),
+    ("abstention accuracy", "abstention_accuracy"),
+)
+
+
+def _baseline_section(baseline: dict[str, Any]) -> list[str]:
+    first, model, total = (
+        baseline["first_text_median_ms"],
+        baseline["model_ttft_median_ms"],
+        baseline["total_median_ms"],
+    )
+    tokens = baseline["prompt_tokens_median"]
+    lines = [
+        f"### Against the naive baseline ({baseline['questions']} dev questions, same run)",
+        "",
+        "| | assistant | naive | assistant / naive |",
+        "|---|---:|---:|---:|",
+        f"| median time to first token, every question (ms) | {_fmt(first['assistant'], '.0f')} "
+        f"| {_fmt(first['naive'], '.0f')} | {_fmt(first['ratio'], '.3f')} |",
+        f"| median time to first model token, the {model['questions']} questions the assistant "
+        f"sent to its model (ms) | {_fmt(model['assistant'], '.0f')} | "
+        f"{_fmt(model['naive'], '.0f')} | {_fmt(model['ratio'], '.3f')} |",
+        f"| median total time (ms) | {_fmt(total['assistant'], '.0f')} | "
+        f"{_fmt(total['naive'], '.0f')} | {_fmt(total['ratio'], '.3f')} |",
+        f"| median prompt tokens | {_fmt(tokens['assistant'], '.0f')} | "
+        f"{_fmt(tokens['naive'], '.0f')} | {_fmt(tokens['ratio'], '.3f')} |",
+    ]
+    for label, key in BASELINE_ROWS:
+        score = baseline["scores"][key]
+        lines.append(f"| {label} | {_fmt(score['assistant'])} | {_fmt(score['naive'])} | |")
+    return [*lines, ""]

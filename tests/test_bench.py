@@ -1,0 +1,202 @@
+"""Benchmark plumbing with fakes: synthetic text, question samples, distractors, reports."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.bench.common import sample_questions
+from assistant.bench.comparison import compare
+from assistant.bench.naive import DONT_KNOW
+from assistant.bench.retrieval_scale import JITTER, _add, _distractor_chunks, measure_search
+from assistant.bench.runner import BenchOptions, render_markdown
+from assistant.bench.synthetic import COPY_WORDS, SyntheticText
+from assistant.cli import bench_options, build_parser
+from assistant.evaluation import Question, QuestionResult
+from assistant.records import Paper, SourceRef, title_key
+
+ABSTRACTS = [
+    "We study graph networks for glacier melt. Our model lowers forecast error by 18 percent "
+    "on Alpine glaciers. We release the sensor data and the code for every experiment.",
+    "We train a language model on protein sequences. It predicts folding stability better "
+    "than earlier models. The model and the data are released for every researcher.",
+    "We propose a new method for image segmentation with prompts. It improves the average "
+    "recall of unseen objects by 5.6 points. Code for every experiment is released.",
+]
+
+
+@pytest.fixture
+def text() -> SyntheticText:
+    papers = [
+        Paper(title, abstract, [SourceRef("t", f"entry {n}")])
+        for n, (title, abstract) in enumerate(
+            zip(
+                ["Graph Networks for Glacier Melt", "Language Models for Protein Folding",
+                 "Prompted Models for Segmentation of Unseen Objects"],
+                ABSTRACTS,
+                strict=True,
+            )
+        )
+    ]  # fmt: skip
+    return SyntheticText.from_papers(papers)
+
+
+def test_synthetic_papers_are_repeatable_unique_and_copy_no_sentence(text):
+    papers = text.papers(40, seed=3)
+    assert [p.title for p in papers] == [p.title for p in text.papers(40, seed=3)]
+    assert len({title_key(p.title) for p in papers}) == 40
+    assert not {title_key(p.title) for p in papers} & text.real_titles
+    source_words = [a.split() for a in ABSTRACTS]
+    copied = {
+        tuple(words[i : i + COPY_WORDS])
+        for words in source_words
+        for i in range(len(words) - COPY_WORDS + 1)
+    }
+    for paper in papers:
+        words = paper.abstract.split()
+        assert all(
+            tuple(words[i : i + COPY_WORDS]) not in copied
+            for i in range(len(words) - COPY_WORDS + 1)
+        )
+
+
+def fake_pool(papers: int, dimensions: int = 8):
+    rng = np.random.default_rng(0)
+    pool = []
+    for n in range(papers):
+        vectors = rng.normal(size=(2, dimensions)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        pool.append((f"Pool title {n}", [f"Body {n}a about models.", f"Body {n}b."], vectors))
+    return pool
+
+
+def test_distractors_reuse_the_pool_then_jittered_copies(text):
+    pool = fake_pool(3)
+    rows = list(_distractor_chunks(11, pool, text, seed=1))
+    assert len(rows) == 11 and len({row[0] for row in rows}) == 11
+    for chunk_id, vector, document, metadata in rows:
+        assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+        assert document.split("\n", 1)[0] == metadata["title"]
+        assert chunk_id.startswith(metadata["paper_id"])
+        assert ("abstract" in metadata) == (metadata["chunk"] == 0)
+    # The first six chunks are the pool's own; the next ones copy it under new titles.
+    assert [row[2] for row in rows[:2]] == ["Pool title 0\nBody 0a about models.",
+                                            "Pool title 0\nBody 0b."]  # fmt: skip
+    np.testing.assert_allclose(rows[0][1], pool[0][2][0])
+    copy_title, copy_body = rows[6][2].split("\n", 1)
+    assert copy_body == "Body 0a about models." and copy_title != "Pool title 0"
+    assert float(rows[6][1] @ pool[0][2][0]) == pytest.approx(1 / np.sqrt(1 + JITTER**2), abs=0.1)
+    assert rows[10][3]["n_chunks"] == 1  # cut to the count asked for
+
+
+def test_planted_papers_are_found_among_distractors(fake_index, settings, text):
+    """The retrieval benchmark's measurement over a fake-embedded index."""
+    from assistant.ingest import ingest
+    from tests.fakes import bag_of_words
+
+    corpus = settings.vectorstore_dir.parent / "planted.jsonl"
+    corpus.write_text(
+        json.dumps({"title": "Graph Networks for Glacier Melt", "abstract": ABSTRACTS[0]}) + "\n"
+    )
+    ingest([corpus], settings, index=fake_index, progress=False)
+    pool = []
+    for paper in text.papers(10, seed=2):
+        bodies = [paper.abstract[:200], paper.abstract[200:400] or "more"]
+        vectors = np.array([bag_of_words(f"{paper.title}\n{b}") for b in bodies])
+        pool.append((paper.title, bodies, vectors))
+    _add(fake_index, list(_distractor_chunks(40, pool, text, seed=2)))
+    questions = [
+        Question("q1", "fact", "How much do graph networks lower glacier melt forecast error?",
+                 ("Graph Networks for Glacier Melt",), ("18 percent",)),
+        Question("q2", "out_of_collection", "What is the best sourdough recipe?"),
+    ]  # fmt: skip
+    measured = measure_search(fake_index, settings, questions)
+    assert measured["chunks_searched"] == 41
+    assert measured["planted_recall@5"] == 1.0 and measured["planted_mrr"] == 1.0
+    assert measured["p95_ms"] >= measured["p50_ms"] > 0
+
+
+def test_sample_questions_takes_types_in_turn():
+    questions = [Question(f"{kind}{n}", kind, "?", () if kind == "out_of_collection" else ("T",))
+                 for kind in ("fact", "lookup", "out_of_collection") for n in range(3)]  # fmt: skip
+    picked = [q.id for q in sample_questions(questions, 4)]
+    assert picked == ["lookup0", "fact0", "out_of_collection0", "lookup1"]
+    assert len(sample_questions(questions, None)) == 9
+
+
+@pytest.mark.parametrize(
+    ("answer", "abstained"),
+    [
+        ("I don't know.", True),
+        ("I do not know the answer to that.", True),
+        ("The context does not mention Chinchilla.", True),
+        ("ChrEn has 14k parallel sentences.", False),
+    ],
+)
+def test_naive_baseline_abstention(answer, abstained):
+    assert bool(DONT_KNOW.search(answer)) == abstained
+
+
+def result(system, qid, answer, cited, abstained=False, **timings):
+    return QuestionResult(qid, "fact", "?", answer, abstained, cited, cited, ["A"], ["5.6"],
+                          timings)  # fmt: skip
+
+
+def test_compare_by_hand():
+    assistant = [
+        result("a", "q1", "5.6 [1]", ["A"], retrieval_ms=5, first_text_ms=10, ttft_ms=1000,
+               total_ms=2000),
+        result("a", "q2", "Not found", [], True, retrieval_ms=5, first_text_ms=20, total_ms=20),
+    ]  # fmt: skip
+    naive = [
+        result("n", "q1", "It is 5.6.", ["A", "B"], retrieval_ms=5, first_text_ms=3000,
+               ttft_ms=3000, total_ms=5000),
+        result("n", "q2", "No idea", ["B"], retrieval_ms=5, first_text_ms=5000, ttft_ms=5000,
+               total_ms=6000),
+    ]  # fmt: skip
+    summary = compare(assistant, naive)
+    assert summary["first_text_median_ms"] == {"assistant": 15.0, "naive": 4000.0, "ratio": 0.004}
+    # Only q1 reached the assistant's model: 1000 against the naive 3000 on that question.
+    assert summary["model_ttft_median_ms"]["ratio"] == pytest.approx(0.333)
+    assert summary["model_ttft_median_ms"]["questions"] == 1
+    assert summary["scores"]["keyword_accuracy"] == {"assistant": 0.5, "naive": 0.5}
+    assert summary["scores"]["citation_precision_gold"] == {"assistant": 1.0, "naive": 1 / 3}
+
+
+def test_markdown_has_a_section_per_part_run():
+    results = {
+        "date": "2025-01-01T00:00:00+00:00",
+        "machine": {"cpu": "CPU", "cores": 2, "memory_gib": 8.0, "backend": "CPU",
+                    "llama_cpp_python": "0.3.36", "load_average": [1.0, 1.0, 1.0]},
+        "settings": {"threads": 2, "top_k": 5},
+        "retrieval": {"sizes": [{"chunks_searched": 1000, "distractor_chunks": 470, "p50_ms": 20,
+                                 "distractors_really_embedded": 470,
+                                 "p95_ms": 30, "refresh_s": 0.5, "planted_recall@5": 0.9,
+                                 "planted_mrr": 0.8}]},
+    }  # fmt: skip
+    text = render_markdown(results)
+    assert "Hybrid search at scale" in text and "| 1000 | 470 (0) | 20 | 30 |" in text
+    assert "Model path" not in text and "naive" not in text
+
+
+def test_bench_options_from_the_command_line():
+    parser = build_parser()
+    full = bench_options(parser.parse_args(["bench"]))
+    assert full == BenchOptions()
+    assert full.parts == ("model", "ingest", "retrieval", "baseline")
+    assert full.retrieval_sizes == (1000, 10000, 100000) and full.ingest_papers == 10000
+    args = parser.parse_args(
+        ["bench", "--parts", "model,retrieval", "--quick", "--retrieval-sizes", "1000,3000"]
+    )
+    quick = bench_options(args)
+    assert quick.parts == ("model", "retrieval") and quick.retrieval_sizes == (1000, 3000)
+    assert quick.repeats == 3 and quick.questions == 10 and quick.ingest_papers == 300
+
+
+def test_bench_command_refuses_an_unknown_part(capsys):
+    from assistant.cli import main
+
+    assert main(["bench", "--parts", "model,speed"]) == 1
+    assert "Unknown part(s) speed" in capsys.readouterr().err
