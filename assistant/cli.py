@@ -202,12 +202,13 @@ def _csv(kind: type) -> Callable[[str], tuple]:
 
 def bench_options(args: argparse.Namespace):
     """The benchmark sizes the flags ask for: quick or full, with any size overridden."""
-    from assistant.bench.runner import PARTS, BenchOptions
+    from assistant.bench.runner import EXTRA_PARTS, PARTS, BenchOptions
 
-    unknown = set(args.parts or ()) - set(PARTS)
+    known = (*PARTS, *EXTRA_PARTS)
+    unknown = set(args.parts or ()) - set(known)
     if unknown:
         raise AssistantError(
-            f"Unknown part(s) {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}"
+            f"Unknown part(s) {', '.join(sorted(unknown))}; parts: {', '.join(known)}"
         )
     changes = {
         key: value
@@ -329,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--parts",
         type=_csv(str),
-        help="Comma-separated parts to run: model,ingest,retrieval,baseline (default: all).",
+        help="Comma-separated parts to run: model,ingest,retrieval,baseline (the default) and "
+        "scale,index_server,sessions (serving and 100k-paper ingest; only when named).",
     )
     bench.add_argument(
         "--quick",

@@ -200,3 +200,79 @@ def test_bench_command_refuses_an_unknown_part(capsys):
 
     assert main(["bench", "--parts", "model,speed"]) == 1
     assert "Unknown part(s) speed" in capsys.readouterr().err
+
+
+def test_scale_projection_by_hand(tmp_path, monkeypatch):
+    """Real sample 10 papers/s (0.1 s a paper); the stand-in slows from 1000 to 100 papers/s
+    between the sample and the largest size (+0.009 s a paper): 0.109 s a paper."""
+    import assistant.bench.ingest_rate as ingest_rate
+    from assistant.bench.scale import bench_scale
+
+    rates = {"scale-100-hashing": 1000.0, "scale-100-minilm": 10.0, "scale-1000-hashing": 100.0}
+
+    def fake_child(name, corpus, work_dir, embedder="minilm"):
+        measured = {"papers": 1, "chunks": 2, "seconds": 1.0, "peak_rss_mb": 100.0}
+        return {**measured, "papers_per_s": rates[name], "embedder": embedder}
+
+    monkeypatch.setattr(ingest_rate, "ingest_in_child", fake_child)
+    monkeypatch.setattr(ingest_rate, "write_synthetic_corpus", lambda *a: None)
+    for size in (100, 1000):
+        (tmp_path / f"synthetic-{size}-seed0.jsonl").touch()
+    result = bench_scale(None, (1000,), 100, 0, tmp_path, lambda message: None)
+    assert set(result["runs"]) == {"100_hashing", "100_minilm", "1000_hashing"}
+    assert result["real_seconds_per_paper"] == pytest.approx(0.109)
+    assert result["projected_hours"] == {"100k papers": 3.0, "1M papers": 30.3}
+
+
+def test_peak_memory_is_the_workers_own():
+    """A child of a large process reports its own peak, not the parent's (ru_maxrss would)."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(300 * 1024 * 1024)
+    code = "from assistant.bench.ingest_rate import _peak_rss_mb; print(_peak_rss_mb())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert float(child.stdout) < 200 and len(ballast)
+
+
+def test_markdown_of_the_serving_and_scale_parts():
+    run = {"papers": 10, "chunks": 25, "seconds": 2.0, "papers_per_s": 5.0}
+    results = {
+        "date": "2026-11-21",
+        "machine": {
+            "cpu": "cpu",
+            "cores": 2,
+            "memory_gib": 24,
+            "backend": "CPU",
+            "llama_cpp_python": "0.3.36",
+            "load_average": [0.5],
+        },
+        "settings": {"threads": 2, "top_k": 5},
+        "scale": {
+            "runs": {
+                "10_minilm": {**run, "embedder": "minilm", "chunks_per_s": 12.5, "peak_rss_mb": 300}
+            },
+            "projected_hours": {"100k papers": 5.6, "1M papers": 55.6},
+            "real_seconds_per_paper": 0.2,
+        },
+        "index_server": {
+            "embedded": {"p50_ms": 10.0, "p95_ms": 12.0, "n": 9},
+            "server": {"p50_ms": 12.0, "p95_ms": 15.0, "n": 9},
+            "ratio_p50": 1.2,
+        },
+        "sessions": {
+            "sessions": 2,
+            "questions": 4,
+            "answered": 4,
+            "wrong_or_mixed_replies": [],
+            "answers_per_minute": 12.0,
+            "answer_latency": {"p50_ms": 4000.0, "p95_ms": 9000.0, "n": 4},
+            "find_latency_idle": {"p50_ms": 100.0, "p95_ms": 120.0, "n": 5},
+            "find_latency_while_answering": {"p50_ms": 150.0, "p95_ms": 200.0, "n": 7},
+        },
+    }
+    text = render_markdown(results)
+    assert "5.6 h for 100k papers" in text and "| 10 | minilm | 25 |" in text
+    assert "| Chroma server | 12.0 | 15.0 |" in text
+    assert "| find papers, while answers are written | 150 | 200 | 7 |" in text
+    assert "Answered 4 of 4; replies with the wrong or mixed question: 0" in text

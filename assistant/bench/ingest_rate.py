@@ -38,18 +38,43 @@ def write_synthetic_corpus(settings: Settings, papers: int, seed: int, path: Pat
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts from its parent's at fork
+    and survives exec, so a worker started by a large benchmark process would report
+    the parent's peak instead of its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     # Linux reports ru_maxrss in KiB (macOS in bytes).
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
 
 
-def ingest_once(corpus: list[Path] | None, index_dir: Path) -> dict[str, Any]:
-    """Ingest ``corpus`` (None: the bundled one) into a new index; rates and memory."""
-    from assistant.index import open_index
+def ingest_once(
+    corpus: list[Path] | None, index_dir: Path, embedder: str = "minilm"
+) -> dict[str, Any]:
+    """Ingest ``corpus`` (None: the bundled one) into a new index; rates and memory.
+
+    ``embedder``: "minilm", the real one, or "hashing", a stand-in that costs almost
+    nothing, to measure everything else (reading, chunking, Chroma, memory) at sizes the
+    real embedder would take hours over.
+    """
+    from assistant.index import PaperIndex, open_index
     from assistant.ingest import ingest
 
     settings = Settings(vectorstore_dir=index_dir)
-    index = open_index(settings, rebuild=True)
+    if embedder == "hashing":
+        from assistant.bench.scale import HashingEmbeddings
+
+        index = PaperIndex(settings, HashingEmbeddings(), rebuild=True)
+    else:
+        index = open_index(settings, rebuild=True)
     ready_rss = _peak_rss_mb()  # interpreter, libraries and the embedder loaded
     started = time.perf_counter()
     result = ingest(corpus, settings, index=index, progress=False)
@@ -65,7 +90,25 @@ def ingest_once(corpus: list[Path] | None, index_dir: Path) -> dict[str, Any]:
         "rss_before_mb": ready_rss,
         "peak_rss_mb": _peak_rss_mb(),
         "threads": settings.cpu_threads,
+        "embedder": embedder,
     }
+
+
+def ingest_in_child(
+    name: str, corpus: Path | None, work_dir: Path, embedder: str = "minilm"
+) -> dict[str, Any]:
+    """``ingest_once`` in a fresh process (so its peak memory is its own); its index deleted."""
+    index_dir = work_dir / f"ingest-{name}"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    command = [sys.executable, "-m", "assistant.bench.ingest_rate", str(index_dir)]
+    if corpus is not None:
+        command.append(str(corpus))
+    command += ["--embedder", embedder]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"ingest benchmark of {name} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def bench_ingest(
@@ -78,17 +121,7 @@ def bench_ingest(
     results = {}
     for name, corpus in (("bundled", None), (f"synthetic_{synthetic_papers}", corpus_file)):
         progress(f"ingest {name}: running in a fresh process")
-        index_dir = work_dir / f"ingest-{name}"
-        shutil.rmtree(index_dir, ignore_errors=True)
-        command = [sys.executable, "-m", "assistant.bench.ingest_rate", str(index_dir)]
-        if corpus is not None:
-            command.append(str(corpus))
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        shutil.rmtree(index_dir, ignore_errors=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"ingest benchmark of {name} failed:\n{done.stderr[-2000:]}")
-        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
-        measured = results[name]
+        results[name] = measured = ingest_in_child(name, corpus, work_dir)
         progress(
             f"ingest {name}: {measured['papers']} papers, {measured['chunks']} chunks in "
             f"{measured['seconds']:.0f} s ({measured['papers_per_s']:.1f} papers/s, "
@@ -102,8 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("index_dir", type=Path)
     parser.add_argument("corpus", type=Path, nargs="*")
+    parser.add_argument("--embedder", choices=("minilm", "hashing"), default="minilm")
     args = parser.parse_args()
-    print(json.dumps(ingest_once(args.corpus or None, args.index_dir)))
+    print(json.dumps(ingest_once(args.corpus or None, args.index_dir, args.embedder)))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from assistant.config import PROJECT_ROOT, Settings
 
 Progress = Callable[[str], None]
 PARTS = ("model", "ingest", "retrieval", "baseline")
+# Serving and scale (issue 6): run when named with --parts, not in a default run.
+EXTRA_PARTS = ("scale", "index_server", "sessions")
 DEV_QUESTIONS = PROJECT_ROOT / "eval" / "dev_questions.jsonl"
 
 
@@ -29,12 +31,22 @@ class BenchOptions:
     questions: int | None = None  # baseline: None for every dev question
     seed: int = 0
     questions_file: Path = DEV_QUESTIONS
+    scale_sizes: tuple[int, ...] = (10_000, 100_000)  # stand-in embedder
+    scale_real_sample: int = 2_000  # real embedder
+    sessions: int = 4
     work_dir: Path | None = None  # default: <cache_dir>/bench
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def quick(cls, **changes: Any) -> BenchOptions:
-        sizes = {"repeats": 3, "ingest_papers": 300, "retrieval_sizes": (1_000, 5_000)}
+        sizes = {
+            "repeats": 3,
+            "ingest_papers": 300,
+            "retrieval_sizes": (1_000, 5_000),
+            "scale_sizes": (2_000, 10_000),
+            "scale_real_sample": 300,
+            "sessions": 2,
+        }
         return cls(**{**sizes, "questions": 10, **changes})
 
 
@@ -80,8 +92,28 @@ def run_bench(settings: Settings, options: BenchOptions, progress: Progress) -> 
 
             picked = sample_questions(questions, options.questions)
             outcome = bench_baseline(settings, picked, work_dir, progress)
+        elif part == "scale":
+            from assistant.bench.scale import bench_scale
+
+            outcome = bench_scale(
+                settings,
+                options.scale_sizes,
+                options.scale_real_sample,
+                options.seed,
+                work_dir,
+                progress,
+            )
+        elif part == "index_server":
+            from assistant.bench.serving import bench_index_server
+
+            outcome = bench_index_server(settings, questions, work_dir, progress)
+        elif part == "sessions":
+            from assistant.bench.serving import bench_sessions
+
+            outcome = bench_sessions(settings, questions, work_dir, progress, options.sessions)
         else:
-            raise ValueError(f"unknown benchmark part {part!r}; parts: {', '.join(PARTS)}")
+            parts = ", ".join((*PARTS, *EXTRA_PARTS))
+            raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
         outcome["seconds"] = round(time.perf_counter() - started, 1)
         outcome["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         results[part] = outcome
@@ -123,7 +155,74 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += _retrieval_section(results["retrieval"], results["settings"]["top_k"])
     if "baseline" in results:
         lines += _baseline_section(results["baseline"])
+    if "scale" in results:
+        lines += _scale_section(results["scale"])
+    if "index_server" in results:
+        lines += _index_server_section(results["index_server"])
+    if "sessions" in results:
+        lines += _sessions_section(results["sessions"])
     return "\n".join(lines) + "\n"
+
+
+def _scale_section(scale: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Ingest at scale (JSON Lines, streamed; each run a fresh process, empty index)",
+        "",
+        "| papers | embedder | chunks | seconds | papers/s | chunks/s | peak RSS (MB) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for m in scale["runs"].values():
+        lines.append(
+            f"| {m['papers']} | {m['embedder']} | {m['chunks']} | {m['seconds']:.0f} | "
+            f"{m['papers_per_s']:.1f} | {m['chunks_per_s']:.1f} | {m['peak_rss_mb']:.0f} |"
+        )
+    hours = scale["projected_hours"]
+    return [
+        *lines,
+        "",
+        f"Projected with the real embedder on this machine: {hours['100k papers']} h for 100k "
+        f"papers, {hours['1M papers']} h for 1M ({scale['real_seconds_per_paper']} s a paper).",
+        "",
+    ]
+
+
+def _index_server_section(server: dict[str, Any]) -> list[str]:
+    e, s = server["embedded"], server["server"]
+    return [
+        f"### Hybrid search: Chroma server (`chroma run`, loopback) vs embedded ({e['n']} searches "
+        "each, alternating)",
+        "",
+        "| index | p50 (ms) | p95 (ms) |",
+        "|---|---:|---:|",
+        f"| embedded (`vectorstore/`) | {e['p50_ms']:.1f} | {e['p95_ms']:.1f} |",
+        f"| Chroma server | {s['p50_ms']:.1f} | {s['p95_ms']:.1f} |",
+        f"| server / embedded (p50) | {server['ratio_p50']:.2f} | |",
+        "",
+    ]
+
+
+def _sessions_section(sessions: dict[str, Any]) -> list[str]:
+    a, idle, busy = (
+        sessions["answer_latency"],
+        sessions["find_latency_idle"],
+        sessions["find_latency_while_answering"],
+    )
+    return [
+        f"### Concurrent chat sessions through the HTTP API ({sessions['sessions']} clients, "
+        f"{sessions['questions']} questions at once)",
+        "",
+        "| | p50 (ms) | p95 (ms) | n |",
+        "|---|---:|---:|---:|",
+        f"| answer, submit to final reply | {a['p50_ms']:.0f} | {a['p95_ms']:.0f} | {a['n']} |",
+        f"| find papers, idle | {idle['p50_ms']:.0f} | {idle['p95_ms']:.0f} | {idle['n']} |",
+        f"| find papers, while answers are written | {busy['p50_ms']:.0f} | "
+        f"{busy['p95_ms']:.0f} | {busy['n']} |",
+        "",
+        f"Answered {sessions['answered']} of {sessions['questions']}; replies with the wrong or "
+        f"mixed question: {len(sessions['wrong_or_mixed_replies'])}; "
+        f"{sessions['answers_per_minute']} answers a minute (one model, answers queued).",
+        "",
+    ]
 
 
 def _model_section(model: dict[str, Any]) -> list[str]:
