@@ -164,11 +164,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"model": args.model})
     questions = evaluation.load_questions(args.questions, args.types)[: args.limit or None]
     engine = build_engine(settings)
-    if not engine.search.chunk_ids:
+    if not engine.search.chunks.ids:
         print("The index is empty: indexing the bundled corpus first.", file=sys.stderr)
         ingest(None, settings, index=engine.index, progress=False)
         engine.search.refresh()
-    indexed = {metadata["title"] for metadata in engine.search.chunk_metadata}
+    indexed = {metadata["title"] for metadata in engine.search.chunks.metadata}
     if missing := evaluation.missing_gold_titles(questions, indexed):
         print(
             f"warning: {len(missing)} gold title(s) are not in the index (they count as "
