@@ -31,11 +31,17 @@ def plot_reports(reports: dict[str, dict[str, Any]], path: Path) -> Path:
         groups = {**report["by_type"], "overall": report["overall"]}
         width = 0.8 / len(PLOTTED_SCORES)
         for number, (key, label) in enumerate(PLOTTED_SCORES):
-            heights = [metrics.get(key) or 0.0 for metrics in groups.values()]
-            positions = [
-                i + (number - len(PLOTTED_SCORES) / 2 + 0.5) * width for i in range(len(groups))
-            ]
-            axis.bar(positions, heights, width, label=label)
+            values = [metrics.get(key) for metrics in groups.values()]
+            offset = (number - len(PLOTTED_SCORES) / 2 + 0.5) * width
+            axis.bar(
+                [i + offset for i in range(len(groups))],
+                [value or 0.0 for value in values],
+                width,
+                label=label,
+            )
+            for i, value in enumerate(values):
+                if value is not None and value < 0.02:  # a zero score is a result, not a gap
+                    axis.text(i + offset, 0.01, "0", ha="center", va="bottom", fontsize=7)
         axis.set_xticks(range(len(groups)), [name.replace("_", " ") for name in groups])
         axis.set_ylim(0, 1.05)
         axis.set_title(f"{system}: scores by question type")

@@ -7,6 +7,7 @@ scored by the same functions as ``assistant eval``.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import statistics
 import time
@@ -25,6 +26,7 @@ from assistant.evaluation import (
     run_engine_question,
 )
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 # Four 1000-character chunks, the tutorial prompt, history and the answer need more room
 # than the assistant's own budget; n_ctx does not change the speed of a given prompt.
@@ -94,7 +96,7 @@ def bench_baseline(
     settings: Settings,
     questions: Sequence[Question],
     work_dir: Path,
-    progress: Progress = print,
+    progress: Progress = log.info,
 ) -> dict[str, Any]:
     """Index the bundled corpus both ways, answer every question with both, compare."""
     from assistant.corpus import read_corpus

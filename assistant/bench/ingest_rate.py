@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from typing import Any
 
 from assistant.config import Settings
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
@@ -112,7 +114,11 @@ def ingest_in_child(
 
 
 def bench_ingest(
-    settings: Settings, synthetic_papers: int, seed: int, work_dir: Path, progress: Progress = print
+    settings: Settings,
+    synthetic_papers: int,
+    seed: int,
+    work_dir: Path,
+    progress: Progress = log.info,
 ) -> dict[str, Any]:
     """The bundled corpus and ``synthetic_papers`` synthetic ones, each in its own process."""
     corpus_file = work_dir / f"synthetic-{synthetic_papers}-seed{seed}.jsonl"

@@ -15,6 +15,7 @@ same work. Runs alternate in order and the medians are compared.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from assistant.corpus import read_corpus
 from assistant.prompts import Prompts
 from assistant.retrieval import split_sentences
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 QUESTION = "What does each of these papers propose, and which results does it report?"
 
@@ -127,7 +129,7 @@ def _medians(runs: list[PathRun]) -> dict[str, Any]:
 
 
 def bench_model_path(
-    settings: Settings, repeats: int = 9, max_tokens: int = 64, progress: Progress = print
+    settings: Settings, repeats: int = 9, max_tokens: int = 64, progress: Progress = log.info
 ) -> dict[str, Any]:
     """Medians of prompt and generation rates on both paths, and assistant / raw ratios."""
     from assistant.llm import LocalModel

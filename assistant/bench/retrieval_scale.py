@@ -12,6 +12,7 @@ paper under a new title, its chunk vectors the pool's with a small jitter (cosin
 from __future__ import annotations
 
 import json
+import logging
 import random
 import shutil
 import statistics
@@ -29,6 +30,7 @@ from assistant.evaluation import Question, mean, percentile, recall_at_k, recipr
 from assistant.index import PaperIndex, open_index
 from assistant.ingest import ingest
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 CACHE_VERSION = 2
 POOL_CHUNKS = 10_000
@@ -207,7 +209,7 @@ def bench_retrieval(
     questions: Sequence[Question],
     seed: int,
     cache_dir: Path,
-    progress: Progress = print,
+    progress: Progress = log.info,
 ) -> dict[str, Any]:
     """For each size: build (or reuse) the index, then time every question's search."""
     from assistant.corpus import read_corpus
