@@ -276,3 +276,36 @@ def test_markdown_of_the_serving_and_scale_parts():
     assert "| Chroma server | 12.0 | 15.0 |" in text
     assert "| find papers, while answers are written | 150 | 200 | 7 |" in text
     assert "Answered 4 of 4; replies with the wrong or mixed question: 0" in text
+
+
+def test_a_second_holder_of_the_cache_lock_waits(tmp_path):
+    import threading
+    import time
+
+    from assistant.bench.common import cache_lock
+
+    order = []
+    held = threading.Event()
+
+    def second():
+        held.wait()
+        with cache_lock(tmp_path / "x.lock"):
+            order.append("second")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with cache_lock(tmp_path / "x.lock"):
+        held.set()
+        time.sleep(0.2)
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "second"]
+
+
+def test_a_run_leaves_no_scratch_folder(settings, tmp_path):
+    from assistant.bench.runner import run_bench
+
+    lines = []
+    results = run_bench(settings, BenchOptions(parts=(), work_dir=tmp_path / "w"), lines.append)
+    assert results["machine"]["cores"] >= 1 and list(results["options"]["parts"]) == []
+    assert list((tmp_path / "w").iterdir()) == []

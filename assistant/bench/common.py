@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,18 @@ from assistant.config import Settings
 from assistant.evaluation import QUESTION_TYPES, Question
 from assistant.index import PaperIndex, open_index
 from assistant.ingest import ingest
+
+
+@contextmanager
+def cache_lock(path: Path) -> Iterator[None]:
+    """Held while a run builds or reads shared caches: a second run waits, never clobbers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def bundled_index(settings: Settings, directory: Path) -> tuple[PaperIndex, Settings]:

@@ -121,9 +121,9 @@ def bench_ingest(
     progress: Progress = log.info,
 ) -> dict[str, Any]:
     """The bundled corpus and ``synthetic_papers`` synthetic ones, each in its own process."""
-    corpus_file = work_dir / f"synthetic-{synthetic_papers}-seed{seed}.jsonl"
-    if not corpus_file.is_file():
-        write_synthetic_corpus(settings, synthetic_papers, seed, corpus_file)
+    corpus_file = write_synthetic_corpus(
+        settings, synthetic_papers, seed, work_dir / f"synthetic-{synthetic_papers}.jsonl"
+    )
     results = {}
     for name, corpus in (("bundled", None), (f"synthetic_{synthetic_papers}", corpus_file)):
         progress(f"ingest {name}: running in a fresh process")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import shutil
 import statistics
@@ -75,7 +76,10 @@ def distractor_pool(
         new = np.array(embeddings.embed_documents(documents[len(vectors) :]), dtype=np.float32)
         vectors = np.concatenate([vectors.reshape(-1, new.shape[1]), new])
         cache_dir.mkdir(parents=True, exist_ok=True)
-        np.savez(path, vectors=vectors)
+        partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+        with partial.open("wb") as handle:
+            np.savez(handle, vectors=vectors)
+        os.replace(partial, path)  # a reader never sees half a file
     pool: Pool = []
     position = 0
     for title, bodies in papers:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,6 @@ class BenchOptions:
     scale_real_sample: int = 2_000  # real embedder
     sessions: int = 4
     work_dir: Path | None = None  # default: <cache_dir>/bench
-    overrides: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def quick(cls, **changes: Any) -> BenchOptions:
@@ -52,7 +53,7 @@ class BenchOptions:
 
 def run_bench(settings: Settings, options: BenchOptions, progress: Progress) -> dict[str, Any]:
     """Run the chosen parts in order; every figure lands in one results dict."""
-    from assistant.bench.common import machine, sample_questions
+    from assistant.bench.common import machine
     from assistant.evaluation import load_questions
 
     work_dir = options.work_dir or settings.cache_dir / "bench"
@@ -62,62 +63,74 @@ def run_bench(settings: Settings, options: BenchOptions, progress: Progress) -> 
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "options": {
-            **{k: v for k, v in asdict(options).items() if k not in ("work_dir", "overrides")},
+            **{k: v for k, v in asdict(options).items() if k != "work_dir"},
             "questions_file": str(options.questions_file),
         },
         "settings": {"threads": settings.cpu_threads, "top_k": settings.top_k},
     }
-    for part in options.parts:
-        started = time.perf_counter()
-        load_before = os.getloadavg()[0]
-        progress(f"== {part} ==")
-        if part == "model":
-            from assistant.bench.model_path import bench_model_path
+    # Indexes a run builds only for itself go in its own folder: two runs never share one.
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=work_dir))
+    try:
+        for part in options.parts:
+            started = time.perf_counter()
+            load_before = os.getloadavg()[0]
+            progress(f"== {part} ==")
+            outcome = _run_part(part, settings, options, questions, work_dir, scratch, progress)
+            outcome["seconds"] = round(time.perf_counter() - started, 1)
+            outcome["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            results[part] = outcome
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results
 
-            outcome = bench_model_path(settings, options.repeats, progress=progress)
-        elif part == "ingest":
-            from assistant.bench.ingest_rate import bench_ingest
 
-            outcome = bench_ingest(
-                settings, options.ingest_papers, options.seed, work_dir, progress
-            )
-        elif part == "retrieval":
-            from assistant.bench.retrieval_scale import bench_retrieval
+def _run_part(
+    part: str,
+    settings: Settings,
+    options: BenchOptions,
+    questions: list,
+    work_dir: Path,
+    scratch: Path,
+    progress: Progress,
+) -> dict[str, Any]:
+    if part == "model":
+        from assistant.bench.model_path import bench_model_path
 
-            outcome = bench_retrieval(
+        return bench_model_path(settings, options.repeats, progress=progress)
+    if part == "ingest":
+        from assistant.bench.ingest_rate import bench_ingest
+
+        return bench_ingest(settings, options.ingest_papers, options.seed, scratch, progress)
+    if part == "retrieval":
+        from assistant.bench.common import cache_lock
+        from assistant.bench.retrieval_scale import bench_retrieval
+
+        # Large indexes are cached across runs in work_dir: built by one run at a time.
+        with cache_lock(work_dir / "retrieval.lock"):
+            return bench_retrieval(
                 settings, options.retrieval_sizes, questions, options.seed, work_dir, progress
             )
-        elif part == "baseline":
-            from assistant.bench.comparison import bench_baseline
+    if part == "baseline":
+        from assistant.bench.common import sample_questions
+        from assistant.bench.comparison import bench_baseline
 
-            picked = sample_questions(questions, options.questions)
-            outcome = bench_baseline(settings, picked, work_dir, progress)
-        elif part == "scale":
-            from assistant.bench.scale import bench_scale
+        picked = sample_questions(questions, options.questions)
+        return bench_baseline(settings, picked, scratch, progress)
+    if part == "scale":
+        from assistant.bench.scale import bench_scale
 
-            outcome = bench_scale(
-                settings,
-                options.scale_sizes,
-                options.scale_real_sample,
-                options.seed,
-                work_dir,
-                progress,
-            )
-        elif part == "index_server":
-            from assistant.bench.serving import bench_index_server
+        sizes, sample = options.scale_sizes, options.scale_real_sample
+        return bench_scale(settings, sizes, sample, options.seed, work_dir, progress)
+    if part == "index_server":
+        from assistant.bench.serving import bench_index_server
 
-            outcome = bench_index_server(settings, questions, work_dir, progress)
-        elif part == "sessions":
-            from assistant.bench.serving import bench_sessions
+        return bench_index_server(settings, questions, scratch, progress)
+    if part == "sessions":
+        from assistant.bench.serving import bench_sessions
 
-            outcome = bench_sessions(settings, questions, work_dir, progress, options.sessions)
-        else:
-            parts = ", ".join((*PARTS, *EXTRA_PARTS))
-            raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
-        outcome["seconds"] = round(time.perf_counter() - started, 1)
-        outcome["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-        results[part] = outcome
-    return results
+        return bench_sessions(settings, questions, scratch, progress, options.sessions)
+    parts = ", ".join((*PARTS, *EXTRA_PARTS))
+    raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
 
 
 def write_results(results: dict[str, Any], out_dir: Path) -> list[Path]:
