@@ -118,7 +118,7 @@ def read_corpus(
         elif isinstance(item, Problem):
             problems.append(item)
         else:
-            _add(papers, item)
+            merge_paper(papers, item)
     if strict and problems:
         raise CorpusError(strict_failure(problems, len(problems)))
     for problem in problems:
@@ -181,7 +181,7 @@ def _folder_files(folder: Path) -> Iterator[Path]:
                 yield Path(root, name)
 
 
-def _add(papers: dict[str, Paper], paper: Paper) -> None:
+def merge_paper(papers: dict[str, Paper], paper: Paper) -> None:
     """Merge ``paper`` into the first one with its title, which keeps its title and abstract."""
     # Titles with no Latin letters or digits have an empty key; their folded text stands in.
     key = paper.paper_id

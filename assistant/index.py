@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from assistant.chunking import TOKEN_ENCODING, build_splitter, chunk_paper
 from assistant.config import Settings
+from assistant.corpus import merge_paper
 from assistant.errors import IndexMismatchError, IndexUnavailableError
 from assistant.records import PARSER_VERSION, Paper, source_path
 
@@ -362,9 +363,7 @@ def _merged_batch(papers: Iterable[Paper]) -> list[Paper]:
     """One paper per id within a batch: a repeat only adds its sources to the first."""
     by_id: dict[str, Paper] = {}
     for paper in papers:
-        first = by_id.setdefault(paper.paper_id, paper)
-        if first is not paper:
-            first.sources.extend(s for s in paper.sources if s not in first.sources)
+        merge_paper(by_id, paper)
     return list(by_id.values())
 
 

@@ -157,14 +157,12 @@ def rebuild(
             f"None of the files to rebuild from exist: {', '.join(missing)}. "
             "Name the corpus files: `assistant rebuild PATH...`."
         )
-    if settings.chroma_host:  # a server's files are its own: drop the collection instead
-        aside = None
-        result = ingest(present, settings, rebuild=True, progress=progress)
-        return RebuildResult(result, aside, missing)
-    aside = set_aside(settings)
+    # A server's files are its own: there the collection is dropped instead.
+    served = bool(settings.chroma_host)
+    aside = None if served else set_aside(settings)
     if aside is not None:
         log.warning("The previous index was moved to %s", aside)
-    result = ingest(present, settings, progress=progress)
+    result = ingest(present, settings, rebuild=served, progress=progress)
     return RebuildResult(result, aside, missing)
 
 

@@ -53,26 +53,24 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
+def _messages(turns: list[Turn], reply: str) -> list[dict[str, str]]:
+    """The turns as user/assistant messages, the reply taken from the ``reply`` field."""
     return [
         message
         for turn in turns
         for message in (
             {"role": "user", "content": turn.question},
-            {"role": "assistant", "content": turn.shown},
+            {"role": "assistant", "content": getattr(turn, reply)},
         )
     ]
+
+
+def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
+    return _messages(turns, "shown")
 
 
 def engine_history(turns: list[Turn]) -> list[Message]:
-    return [
-        message
-        for turn in turns
-        for message in (
-            {"role": "user", "content": turn.question},
-            {"role": "assistant", "content": turn.reply},
-        )
-    ]
+    return _messages(turns, "reply")
 
 
 class ChatHandlers:

@@ -185,10 +185,7 @@ def _scale_section(scale: dict[str, Any]) -> list[str]:
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for m in scale["runs"].values():
-        lines.append(
-            f"| {m['papers']} | {m['embedder']} | {m['chunks']} | {m['seconds']:.0f} | "
-            f"{m['papers_per_s']:.1f} | {m['chunks_per_s']:.1f} | {m['peak_rss_mb']:.0f} |"
-        )
+        lines.append(_ingest_row(f"{m['papers']} | {m['embedder']}", m))
     hours = scale["projected_hours"]
     return [
         *lines,
@@ -268,11 +265,16 @@ def _ingest_section(ingest: dict[str, Any]) -> list[str]:
     ]
     for name, m in ingest.items():
         if isinstance(m, dict):
-            lines.append(
-                f"| {name} | {m['papers']} | {m['chunks']} | {m['seconds']:.0f} | "
-                f"{m['papers_per_s']:.1f} | {m['chunks_per_s']:.1f} | {m['peak_rss_mb']:.0f} |"
-            )
+            lines.append(_ingest_row(f"{name} | {m['papers']}", m))
     return [*lines, ""]
+
+
+def _ingest_row(first_cells: str, m: dict[str, Any]) -> str:
+    """A table row of one ingest run after its identifying cells."""
+    return (
+        f"| {first_cells} | {m['chunks']} | {m['seconds']:.0f} | {m['papers_per_s']:.1f} | "
+        f"{m['chunks_per_s']:.1f} | {m['peak_rss_mb']:.0f} |"
+    )
 
 
 def _retrieval_section(retrieval: dict[str, Any], top_k: int) -> list[str]:
