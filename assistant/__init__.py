@@ -16,11 +16,11 @@ __all__ = ["Answer", "Engine", "Settings", "build_engine", "ingest_paths"]
 
 def __getattr__(name: str) -> Any:
     if name in ("Answer", "Engine", "build_engine"):
-        from assistant import pipeline
+        from assistant.answer import engine as pipeline
 
         return getattr(pipeline, name)
     if name == "ingest_paths":
-        from assistant.ingest import ingest
+        from assistant.index.ingest import ingest
 
         return ingest
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

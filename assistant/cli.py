@@ -1,4 +1,5 @@
-"""The `assistant` command line: ingest, stats, search, ask, eval and bench."""
+"""The `assistant` command line: ingest, rebuild, stats, search, ask and ui (eval and bench
+come from the benchmark plugin)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.evaluation import QUESTION_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     settings = _settings(args)
     result = ingest(
@@ -35,6 +36,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         strict=args.strict,
         prune=args.prune,
         rebuild=args.rebuild,
+        drop_shared=args.drop_shared_collection,
         progress=not args.quiet,
     )
     report = result.report
@@ -51,9 +53,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from assistant.ingest import rebuild
+    from assistant.index.ingest import rebuild
 
-    result = rebuild(args.paths, _settings(args), progress=not args.quiet)
+    result = rebuild(
+        args.paths,
+        _settings(args),
+        progress=not args.quiet,
+        drop_shared=args.drop_shared_collection,
+    )
     if result.set_aside:
         print(f"The previous index is kept in {result.set_aside} (delete it when satisfied).")
     for path in result.missing:
@@ -67,7 +74,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from assistant.index import open_index
+    from assistant.index.store import open_index
 
     stats = open_index(_settings(args)).stats()
     if args.json:
@@ -86,8 +93,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from assistant.index import open_index
-    from assistant.retrieval import HybridSearch
+    from assistant.index.store import open_index
+    from assistant.retrieval.hybrid import HybridSearch
 
     settings = _settings(args)
     search = HybridSearch(open_index(settings), settings)
@@ -130,7 +137,8 @@ def _print_answer_tail(answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.pipeline import Answer, answer_json_line, build_engine
+    from assistant.answer.engine import build_engine
+    from assistant.answer.result import Answer, answer_json_line
 
     settings = _settings(args)
     if args.model:
@@ -152,93 +160,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from functools import partial
-
-    from assistant import evaluation
-    from assistant.ingest import ingest
-    from assistant.pipeline import build_engine
+def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.ui.serve import serve
 
     settings = _settings(args)
     if args.model:
         settings = settings.model_copy(update={"model": args.model})
-    questions = evaluation.load_questions(args.questions, args.types)[: args.limit or None]
-    engine = build_engine(settings)
-    if not engine.search.chunks.ids:
-        print("The index is empty: indexing the bundled corpus first.", file=sys.stderr)
-        ingest(None, settings, index=engine.index, progress=False)
-        engine.search.refresh()
-    indexed = {metadata["title"] for metadata in engine.search.chunks.metadata}
-    if missing := evaluation.missing_gold_titles(questions, indexed):
-        print(
-            f"warning: {len(missing)} gold title(s) are not in the index (they count as "
-            f"misses), e.g. {missing[0]!r}",
-            file=sys.stderr,
-        )
-
-    def progress(number: int, result: evaluation.QuestionResult) -> None:
-        state = "abstained" if result.abstained else f"{len(result.cited_titles)} cited"
-        print(
-            f"[{number}/{len(questions)}] {result.id} {result.type}: {state}, "
-            f"{result.timings.get('total_ms', 0):.0f} ms",
-            file=sys.stderr,
-        )
-
-    results = evaluation.evaluate(
-        partial(evaluation.run_engine_question, engine), questions, progress
-    )
-    report = evaluation.build_report(results)
-    report["questions_file"] = str(args.questions)
-    report["model"] = engine.model.describe()
-    paths = evaluation.write_report(report, args.out)
-    print(evaluation.format_table(report))
-    print(f"\nWrote {', '.join(map(str, paths))}")
-    return 0
-
-
-def _csv(kind: type) -> Callable[[str], tuple]:
-    return lambda text: tuple(kind(item) for item in text.split(",") if item.strip())
-
-
-def bench_options(args: argparse.Namespace):
-    """The benchmark sizes the flags ask for: quick or full, with any size overridden."""
-    from assistant.bench.runner import EXTRA_PARTS, PARTS, BenchOptions
-
-    known = (*PARTS, *EXTRA_PARTS)
-    unknown = set(args.parts or ()) - set(known)
-    if unknown:
-        raise AssistantError(
-            f"Unknown part(s) {', '.join(sorted(unknown))}; parts: {', '.join(known)}"
-        )
-    changes = {
-        key: value
-        for key, value in {
-            "parts": args.parts,
-            "repeats": args.repeats,
-            "ingest_papers": args.ingest_papers,
-            "retrieval_sizes": args.retrieval_sizes,
-            "questions": args.questions,
-            "seed": args.seed,
-            "work_dir": args.work_dir,
-        }.items()
-        if value is not None
-    }
-    return BenchOptions.quick(**changes) if args.quick else BenchOptions(**changes)
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from assistant.bench.runner import render_markdown, run_bench, write_results
-
-    settings = _settings(args)
-    if args.model:
-        settings = settings.model_copy(update={"model": args.model})
-    options = bench_options(args)
-    results = run_bench(
-        settings, options, progress=lambda line: print(line, file=sys.stderr, flush=True)
-    )
-    paths = write_results(results, args.out)
-    print(render_markdown(results))
-    print(f"Wrote {', '.join(map(str, paths))}")
+    serve(settings, args.host, args.port)
     return 0
 
 
@@ -276,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Delete the index and build it again (after changing chunking or embedder).",
     )
+    ingest.add_argument(
+        "--drop-shared-collection",
+        action="store_true",
+        help="With --rebuild on a Chroma server: yes, delete the shared collection.",
+    )
     ingest.add_argument("--quiet", action="store_true", help="No progress bar.")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -288,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         type=Path,
         help="Files or folders (default: those the index was built from).",
+    )
+    rebuild.add_argument(
+        "--drop-shared-collection",
+        action="store_true",
+        help="On a Chroma server: yes, delete the shared collection and refill it from "
+        "this machine's files (without it the command says what it would delete).",
     )
     rebuild.add_argument("--quiet", action="store_true", help="No progress bar.")
     rebuild.set_defaults(handler=cmd_rebuild)
@@ -310,66 +249,63 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     ask.set_defaults(handler=cmd_ask)
 
-    evaluate = commands.add_parser(
-        "eval", help="Score answers, citations, abstentions and latency on a question set."
+    ui = commands.add_parser("ui", help="Serve the chat page (indexes the bundled corpus first).")
+    ui.add_argument(
+        "--host", default="127.0.0.1", help="Address to serve on (default 127.0.0.1: this machine)."
     )
-    evaluate.add_argument("questions", type=Path, help="JSON Lines, e.g. eval/dev_questions.jsonl.")
-    evaluate.add_argument(
-        "--out", type=Path, default=Path("eval/out"), help="Report folder (default eval/out)."
+    ui.add_argument("--port", type=int, default=7860, help="Port (default 7860).")
+    ui.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
+    ui.add_argument("--index", dest="ui_index", type=Path, help=argparse.SUPPRESS)
+    ui.add_argument(
+        "-v", "--verbose", dest="ui_verbose", action="store_true", help=argparse.SUPPRESS
     )
-    evaluate.add_argument("--limit", type=int, help="Only the first N questions.")
-    evaluate.add_argument(
-        "--types", nargs="+", choices=QUESTION_TYPES, help="Only questions of these types."
-    )
-    evaluate.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
-    evaluate.set_defaults(handler=cmd_eval)
+    ui.set_defaults(handler=cmd_ui)
 
-    bench = commands.add_parser(
-        "bench", help="Benchmarks: model path, ingest, retrieval at scale, naive baseline."
-    )
-    bench.add_argument(
-        "--parts",
-        type=_csv(str),
-        help="Comma-separated parts to run: model,ingest,retrieval,baseline (the default) and "
-        "scale,index_server,sessions (serving and 100k-paper ingest; only when named).",
-    )
-    bench.add_argument(
-        "--quick",
-        action="store_true",
-        help="Small sizes (300 synthetic papers, 1k and 5k chunks, 10 questions, 3 repeats): "
-        "a few minutes.",
-    )
-    bench.add_argument("--repeats", type=int, help="Model path: runs of each side (full: 9).")
-    bench.add_argument(
-        "--ingest-papers", type=int, help="Synthetic papers to ingest (full: 10000)."
-    )
-    bench.add_argument(
-        "--retrieval-sizes",
-        type=_csv(int),
-        help="Comma-separated index sizes in chunks (full: 1000,10000,100000).",
-    )
-    bench.add_argument(
-        "--questions", type=int, help="Baseline: dev questions answered (full: all)."
-    )
-    bench.add_argument("--seed", type=int, help="Seed of the synthetic text (default 0).")
-    bench.add_argument(
-        "--work-dir",
-        type=Path,
-        help="Where indexes are built and cached (default: <cache_dir>/bench).",
-    )
-    bench.add_argument(
-        "--out",
-        type=Path,
-        default=Path("benchmarks"),
-        help="Folder for results.json, results.md and baseline.png (default benchmarks).",
-    )
-    bench.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
-    bench.set_defaults(handler=cmd_bench)
+    add_plugin_commands(commands)
     return parser
+
+
+PLUGIN_GROUP = "paper_assistant.commands"
+# Commands that other distributions add through PLUGIN_GROUP, and where they come from.
+KNOWN_PLUGINS = {
+    "eval": "the evaluation tools",
+    "bench": "the benchmarks",
+}
+
+
+def add_plugin_commands(commands: argparse._SubParsersAction) -> None:
+    """Commands registered by installed plugins (entry points in PLUGIN_GROUP).
+
+    The evaluation and benchmark code is not part of the product wheel: it installs from
+    a checkout (`pip install -e benchmarks/`) and adds `assistant eval` and `assistant
+    bench` here. Without it those names still parse, and say how to get them.
+    """
+    added = set()
+    for entry_point in entry_points(group=PLUGIN_GROUP):
+        entry_point.load()(commands)
+        added.add(entry_point.name)
+    for name, what in KNOWN_PLUGINS.items():
+        if name not in added:
+            missing = commands.add_parser(name, help=f"({what}: not installed)", add_help=False)
+            missing.add_argument("rest", nargs=argparse.REMAINDER)
+            missing.set_defaults(handler=_not_installed(name, what))
+
+
+def _not_installed(name: str, what: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        raise AssistantError(
+            f"`assistant {name}` comes with {what}, which are not installed: in a checkout "
+            "of the project run `pip install -e benchmarks/` (make setup does)."
+        )
+
+    return handler
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # `python app.py --index X -v` passes these after the subcommand.
+    args.index = getattr(args, "ui_index", None) or args.index
+    args.verbose = getattr(args, "ui_verbose", False) or args.verbose
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+APP_NAME = "paper-assistant"
+# The folder holding the package: a checkout of the project, or site-packages.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CORPUS_DIR = PROJECT_ROOT / "data"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (
+    PROJECT_ROOT / "vectorstore"
+).is_dir()
+
+
+def bundled(name: str) -> Path:
+    """A folder of data shipped in the package: "prompts" or "corpus".
+
+    In the repository they are the top-level prompts/ and data/ folders, which the build
+    maps into the package (pyproject.toml), so an installed wheel and a checkout agree.
+    """
+    try:
+        return Path(str(importlib.resources.files(f"assistant.bundled.{name}")))
+    except ModuleNotFoundError:  # a checkout used without installing it
+        return PROJECT_ROOT / {"prompts": "prompts", "corpus": "data"}[name]
+
+
+PROMPTS_DIR = bundled("prompts")
+BUNDLED_CORPUS_DIR = bundled("corpus")
+
+
+def default_vectorstore_dir() -> Path:
+    """``vectorstore/`` inside a checkout; otherwise the user's data folder (on Linux
+    ``~/.local/share/paper-assistant/vectorstore``), never inside site-packages."""
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / "vectorstore"
+    return platformdirs.user_data_path(APP_NAME) / "vectorstore"
 
 
 def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "paper-assistant"
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 class Settings(BaseSettings):
@@ -29,8 +57,9 @@ class Settings(BaseSettings):
         description="Files or folders ingested when no path is given (the bundled corpus).",
     )
     vectorstore_dir: Path = Field(
-        default=PROJECT_ROOT / "vectorstore",
-        description="Folder of the persistent Chroma index.",
+        default_factory=default_vectorstore_dir,
+        description="Folder of the persistent Chroma index (default: vectorstore/ in a "
+        "checkout, else the user's data folder).",
     )
     collection: str = Field(default="papers", description="Chroma collection name.")
     chroma_host: str | None = Field(
@@ -125,7 +154,17 @@ class Settings(BaseSettings):
     history_budget_tokens: int = Field(
         default=200, ge=0, description="Model tokens of conversation history kept, newest first."
     )
-    max_answer_tokens: int = Field(default=200, ge=16, description="Longest answer, in tokens.")
+    max_answer_tokens: int = Field(
+        default=200,
+        ge=16,
+        description="Longest answer, in tokens, unless a request asks for another.",
+    )
+    longest_answer_tokens: int = Field(
+        default=512,
+        ge=16,
+        description="The longest answer any request may ask for (the UI's slider ends here); "
+        "the context window is sized to hold it.",
+    )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     seed: int = Field(default=42, description="Sampling seed, for repeatable answers.")
     answer_papers: int = Field(
@@ -163,9 +202,8 @@ class Settings(BaseSettings):
         """n_ctx: the setting, or room for instructions, evidence, history, question and answer."""
         if self.n_ctx:
             return self.n_ctx
-        needed = (
-            400 + self.context_budget_tokens + self.history_budget_tokens + self.max_answer_tokens
-        )
+        longest = max(self.max_answer_tokens, self.longest_answer_tokens)
+        needed = 400 + self.context_budget_tokens + self.history_budget_tokens + longest
         return -(-needed // 256) * 256
 
     @property

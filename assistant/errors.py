@@ -19,5 +19,17 @@ class IndexUnavailableError(AssistantError):
     """The index on disk cannot be opened (missing, corrupt or half-written)."""
 
 
+class IndexServerUnreachableError(IndexUnavailableError):
+    """The Chroma server holding the index cannot be reached (the index itself may be fine)."""
+
+
+class SharedIndexError(AssistantError):
+    """A command would delete a collection on a Chroma server that others may be using."""
+
+
 class ModelError(AssistantError):
     """A model file is missing, corrupt or cannot be loaded."""
+
+
+class ContextOverflowError(ModelError):
+    """The prompt and the answer asked for do not fit in the model's context window."""

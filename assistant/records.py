@@ -23,6 +23,19 @@ class SourceRef:
         return f"{self.path}:{self.position}"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something in a corpus file that could not be used, and where it is."""
+
+    path: str
+    position: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.position}" if self.position else self.path
+        return f"{where}: {self.message}"
+
+
 def source_path(source: str) -> str:
     """The file of a source as stored (``str(SourceRef)``): everything before the position."""
     return source.rsplit(":", 1)[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from paper_bench.evaluation import Question
+from paper_bench.evaluation import load_questions as load_question_file
+
 from assistant.config import PROJECT_ROOT
-from assistant.evaluation import Question
-from assistant.evaluation import load_questions as load_question_file
 
 DEV_QUESTIONS = PROJECT_ROOT / "eval" / "dev_questions.jsonl"
 

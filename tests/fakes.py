@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
 import threading
-import time
 
 from langchain_core.embeddings import Embeddings
 
@@ -43,15 +43,17 @@ class FakeEmbeddings(Embeddings):
 class FakeChatModel:
     """Replies from a queue, piece by piece, and records every prompt it was given.
 
-    ``delay`` seconds pass before each piece, so tests can overlap two answers;
-    ``most_at_once`` is the largest number of replies it was ever writing together.
+    ``most_at_once`` is the largest number of replies it was ever writing together. With
+    ``rendezvous(n)``, each reply first waits for n replies to be under way at once: two
+    callers that are not kept apart meet there and both write, so ``most_at_once`` shows
+    it every time; callers kept apart never meet, and each goes on when the wait times out.
     """
 
     name = "fake-chat"
 
-    def __init__(self, replies: list[str] | None = None, delay: float = 0.0) -> None:
+    def __init__(self, replies: list[str] | None = None) -> None:
         self.replies = list(replies or [])
-        self.delay = delay
+        self._meeting: threading.Barrier | None = None
         self.calls: list[list[dict[str, str]]] = []
         self.sampling: list[tuple[int, float]] = []  # (max_tokens, temperature) of each call
         self.most_at_once = 0
@@ -72,12 +74,16 @@ class FakeChatModel:
             self._writing += 1
             self.most_at_once = max(self.most_at_once, self._writing)
         try:
-            for piece in pieces:
-                time.sleep(self.delay)
-                yield piece
+            if self._meeting is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    self._meeting.wait()
+            yield from pieces
         finally:
             with self._counting:
                 self._writing -= 1
+
+    def rendezvous(self, parties: int, timeout: float = 3.0) -> None:
+        self._meeting = threading.Barrier(parties, timeout=timeout)
 
     @property
     def context_tokens(self) -> int:

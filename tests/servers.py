@@ -1,5 +1,5 @@
 """Servers the integration tests start themselves, on free loopback ports."""
 
-from assistant.bench.processes import BIN, chroma_server, free_port, running
+from paper_bench.processes import BIN, chroma_server, free_port, running
 
 __all__ = ["BIN", "chroma_server", "free_port", "running"]

@@ -6,10 +6,10 @@ import json
 from functools import partial
 
 import pytest
+from paper_bench.evaluation import build_report, evaluate, format_table, run_engine_question
 
-from assistant.evaluation import build_report, evaluate, format_table, run_engine_question
-from assistant.pipeline import Engine
-from assistant.prompts import NOT_FOUND
+from assistant.answer.engine import Engine
+from assistant.answer.prompts import NOT_FOUND
 from assistant.records import title_key
 from tests.dev_set import DEV_QUESTIONS, load_questions
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="session")
 def engine(bundled_index, bundled_search, real_settings) -> Engine:
-    from assistant.llm import LocalModel
+    from assistant.models.local import LocalModel
 
     return Engine(real_settings, bundled_index, bundled_search, lambda: LocalModel(real_settings))
 
@@ -47,10 +47,10 @@ def test_json_timings_are_reported(engine):
 
 def test_planted_instruction_cannot_steer_the_model(tmp_path, real_settings):
     """An abstract that tells the assistant what to say; the answer must stay grounded."""
-    from assistant.index import open_index
-    from assistant.ingest import ingest
-    from assistant.llm import LocalModel
-    from assistant.retrieval import HybridSearch
+    from assistant.index.ingest import ingest
+    from assistant.index.store import open_index
+    from assistant.models.local import LocalModel
+    from assistant.retrieval.hybrid import HybridSearch
 
     corpus = tmp_path / "planted.jsonl"
     corpus.write_text(

@@ -6,15 +6,16 @@ import json
 
 import numpy as np
 import pytest
+from paper_bench.cli import bench_options
+from paper_bench.common import sample_questions
+from paper_bench.comparison import compare
+from paper_bench.evaluation import Question, QuestionResult
+from paper_bench.naive import DONT_KNOW
+from paper_bench.retrieval_scale import JITTER, _add, _distractor_chunks, measure_search
+from paper_bench.runner import BenchOptions, render_markdown
+from paper_bench.synthetic import COPY_WORDS, SyntheticText
 
-from assistant.bench.common import sample_questions
-from assistant.bench.comparison import compare
-from assistant.bench.naive import DONT_KNOW
-from assistant.bench.retrieval_scale import JITTER, _add, _distractor_chunks, measure_search
-from assistant.bench.runner import BenchOptions, render_markdown
-from assistant.bench.synthetic import COPY_WORDS, SyntheticText
-from assistant.cli import bench_options, build_parser
-from assistant.evaluation import Question, QuestionResult
+from assistant.cli import build_parser
 from assistant.records import Paper, SourceRef, title_key
 
 ABSTRACTS = [
@@ -93,7 +94,7 @@ def test_distractors_reuse_the_pool_then_jittered_copies(text):
 
 def test_planted_papers_are_found_among_distractors(fake_index, settings, text):
     """The retrieval benchmark's measurement over a fake-embedded index."""
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
     from tests.fakes import bag_of_words
 
     corpus = settings.vectorstore_dir.parent / "planted.jsonl"
@@ -205,8 +206,8 @@ def test_bench_command_refuses_an_unknown_part(capsys):
 def test_scale_projection_by_hand(tmp_path, monkeypatch):
     """Real sample 10 papers/s (0.1 s a paper); the stand-in slows from 1000 to 100 papers/s
     between the sample and the largest size (+0.009 s a paper): 0.109 s a paper."""
-    import assistant.bench.ingest_rate as ingest_rate
-    from assistant.bench.scale import bench_scale
+    import paper_bench.ingest_rate as ingest_rate
+    from paper_bench.scale import bench_scale
 
     rates = {"scale-100-hashing": 1000.0, "scale-100-minilm": 10.0, "scale-1000-hashing": 100.0}
 
@@ -230,7 +231,7 @@ def test_peak_memory_is_the_workers_own():
     import sys
 
     ballast = bytearray(300 * 1024 * 1024)
-    code = "from assistant.bench.ingest_rate import _peak_rss_mb; print(_peak_rss_mb())"
+    code = "from paper_bench.ingest_rate import _peak_rss_mb; print(_peak_rss_mb())"
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert float(child.stdout) < 200 and len(ballast)
 
@@ -278,32 +279,21 @@ def test_markdown_of_the_serving_and_scale_parts():
     assert "Answered 4 of 4; replies with the wrong or mixed question: 0" in text
 
 
-def test_a_second_holder_of_the_cache_lock_waits(tmp_path):
-    import threading
-    import time
+def test_the_cache_lock_is_exclusive_while_held(tmp_path):
+    import fcntl
 
-    from assistant.bench.common import cache_lock
+    from paper_bench.common import cache_lock
 
-    order = []
-    held = threading.Event()
-
-    def second():
-        held.wait()
-        with cache_lock(tmp_path / "x.lock"):
-            order.append("second")
-
-    thread = threading.Thread(target=second)
-    thread.start()
-    with cache_lock(tmp_path / "x.lock"):
-        held.set()
-        time.sleep(0.2)
-        order.append("first")
-    thread.join(5)
-    assert order == ["first", "second"]
+    lock = tmp_path / "x.lock"
+    # Another open file asking without waiting is refused while the lock is held...
+    with cache_lock(lock), lock.open("w") as other, pytest.raises(BlockingIOError):
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with lock.open("w") as other:  # ...and granted once it is released.
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def test_a_run_leaves_no_scratch_folder(settings, tmp_path):
-    from assistant.bench.runner import run_bench
+    from paper_bench.runner import run_bench
 
     lines = []
     results = run_bench(settings, BenchOptions(parts=(), work_dir=tmp_path / "w"), lines.append)

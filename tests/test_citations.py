@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import CitationRewriter, is_bare_citation
+from assistant.answer.citations import CitationRewriter, is_bare_citation
 
 
 def rewrite(text: str, given: set[int], pieces: int = 1) -> tuple[str, list[int]]:

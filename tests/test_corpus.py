@@ -10,18 +10,17 @@ from pathlib import Path
 import pytest
 
 from assistant.config import BUNDLED_CORPUS_DIR
-from assistant.corpus import (
+from assistant.corpus.cleaning import clean_text
+from assistant.corpus.reading import (
     EXTENSIONS,
     FORMATS,
-    Problem,
-    clean_text,
     detect_format,
     iter_file,
     read_corpus,
     source_label,
 )
 from assistant.errors import CorpusError
-from assistant.records import Paper, SourceRef
+from assistant.records import Paper, Problem, SourceRef
 
 ABSTRACT = "We study a problem in considerable depth and report what we found about it."
 OTHER = "A second abstract, about something else entirely, with its own results."

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from assistant.evaluation import (
+from paper_bench.evaluation import (
     QuestionFileError,
     QuestionResult,
     abstention_correct,
@@ -21,6 +20,7 @@ from assistant.evaluation import (
     score,
     write_report,
 )
+
 from tests.dev_set import DEV_QUESTIONS
 
 RANKED = ["Paper A", "Paper B", "Paper C", "Paper D"]

@@ -10,14 +10,15 @@ import pytest
 from chromadb.api.client import SharedSystemClient
 from chromadb.errors import ChromaError
 
-import assistant.embeddings
+import assistant.index.embeddings
 from assistant.config import Settings
 from assistant.errors import IndexUnavailableError, ModelError
-from assistant.index import MANIFEST, PaperIndex
-from assistant.ingest import ingest, rebuild
-from assistant.retrieval import HybridSearch
+from assistant.index.ingest import ingest, rebuild
+from assistant.index.maintenance import MANIFEST
+from assistant.index.store import PaperIndex
+from assistant.retrieval.hybrid import HybridSearch
+from tests.corpora import abstract, write_daily
 from tests.fakes import FakeEmbeddings
-from tests.test_index import abstract, write_daily
 
 
 def reopen(settings: Settings) -> PaperIndex:
@@ -65,7 +66,7 @@ def test_rebuild_sets_a_damaged_store_aside(settings, bundled, monkeypatch):
         reopen(settings).stats()
 
     SharedSystemClient.clear_system_cache()
-    monkeypatch.setattr(assistant.embeddings, "build_embeddings", lambda s: FakeEmbeddings())
+    monkeypatch.setattr(assistant.index.embeddings, "build_embeddings", lambda s: FakeEmbeddings())
     result = rebuild(None, settings, progress=False)
     assert result.set_aside is not None and (result.set_aside / "chroma.sqlite3").is_file()
     assert result.ingest.report.papers_added == papers
@@ -78,7 +79,7 @@ def test_rebuild_reads_the_files_the_index_was_built_from(tmp_path, settings, mo
     assert json.loads((settings.vectorstore_dir / MANIFEST).read_text())["files"]
 
     SharedSystemClient.clear_system_cache()
-    monkeypatch.setattr(assistant.embeddings, "build_embeddings", lambda s: FakeEmbeddings())
+    monkeypatch.setattr(assistant.index.embeddings, "build_embeddings", lambda s: FakeEmbeddings())
     own_copy = tmp_path / "kept.txt"
     shutil.copy(own, own_copy)
     own.unlink()  # gone since: reported, not fatal, once another file remains
@@ -128,7 +129,7 @@ def test_a_failed_chroma_write_is_reported_and_keeps_what_was_there(
 
 
 def test_a_truncated_model_file_is_a_clear_error(tmp_path):
-    from assistant.llm import LocalModel
+    from assistant.models.local import LocalModel
 
     source = Path(tmp_path / "model.gguf")
     source.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 4096)

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.config import Settings
-from assistant.corpus import EXTENSIONS, FORMATS, Problem, iter_file
+from assistant.corpus.reading import EXTENSIONS, FORMATS, iter_file
 from assistant.errors import CorpusError
-from assistant.index import PaperIndex
-from assistant.ingest import ingest
-from assistant.records import Paper
+from assistant.index.ingest import ingest
+from assistant.index.store import PaperIndex
+from assistant.records import Paper, Problem
+from tests.corpora import PAPERS, write_daily
 from tests.fakes import FakeEmbeddings
-from tests.test_index import PAPERS, write_daily
 
 FORMAT_EXTENSIONS = [".txt", ".jsonl", ".json", ".csv", ".bib"]  # one per format
 FUZZ = settings(

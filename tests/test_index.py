@@ -14,28 +14,11 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import IndexMismatchError
-from assistant.index import PaperIndex
-from assistant.ingest import ingest
+from assistant.index.ingest import ingest
+from assistant.index.store import PaperIndex
 from assistant.records import paper_id_for
+from tests.corpora import PAPERS, abstract, write_daily
 from tests.fakes import FakeEmbeddings
-
-HEADER = "Daily Papers\n\nOct 9\n\n"
-
-
-def write_daily(path: Path, papers: dict[str, str]) -> Path:
-    body = "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in papers.items())
-    path.write_text(HEADER + body, encoding="utf-8")
-    return path
-
-
-def abstract(topic: str, sentences: int = 3) -> str:
-    return " ".join(
-        f"This abstract sentence number {i} studies {topic} in considerable depth and detail."
-        for i in range(sentences)
-    )
-
-
-PAPERS = {f"Paper {name}: A Study": abstract(name) for name in ("Alpha", "Beta", "Gamma")}
 
 
 def test_ingest_twice_adds_nothing(tmp_path, settings, fake_index):
@@ -113,7 +96,7 @@ def test_a_title_repeated_in_a_later_batch_keeps_the_first_text(tmp_path, settin
 
 def test_ingest_streams_in_batches(tmp_path, settings, fake_index, monkeypatch):
     """Never more than one batch of papers read ahead of what is written."""
-    import assistant.ingest as ingest_module
+    import assistant.index.ingest as ingest_module
 
     corpus = tmp_path / "big.jsonl"
     with corpus.open("w") as out:
@@ -193,8 +176,8 @@ KILLER = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {root!r})
     from assistant.config import Settings
-    from assistant.index import PaperIndex
-    from assistant.ingest import ingest
+    from assistant.index.store import PaperIndex
+    from assistant.index.ingest import ingest
     from tests.fakes import FakeEmbeddings
 
     class DyingEmbeddings(FakeEmbeddings):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_api import loopback_only  # noqa: F401 (a fixture)
-
 pytestmark = pytest.mark.integration
 
 # (question, a title its answer must cite): one session each, all submitted at once.
@@ -18,7 +16,7 @@ SESSIONS = [
 ]
 
 
-def test_concurrent_sessions_each_get_their_own_answer(served_ui, loopback_only):  # noqa: F811
+def test_concurrent_sessions_each_get_their_own_answer(served_ui, loopback_only):
     from gradio_client import Client
 
     clients = [Client(served_ui, verbose=False) for _ in SESSIONS]

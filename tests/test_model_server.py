@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import ModelError
-from assistant.model_server import ServedModel
+from assistant.models.served import ServedModel
 
 EVENTS = [
     {"choices": [{"delta": {"role": "assistant"}}]},
@@ -19,8 +19,12 @@ EVENTS = [
 ]
 
 
-def fake_server(tokenize_path: str | None = "/extras/tokenize", status: int = 200):
+def fake_server(
+    tokenize_path: str | None = "/extras/tokenize", status: int = 200, usage: list | None = None
+):
+    """A server streaming EVENTS; ``usage``: per call, whether it reports token usage."""
     requests: list[httpx.Request] = []
+    usage = list(usage or [])
 
     def handle(request: httpx.Request) -> httpx.Response:
         requests.append(request)
@@ -32,7 +36,8 @@ def fake_server(tokenize_path: str | None = "/extras/tokenize", status: int = 20
         if request.url.path == "/v1/chat/completions":
             if status != 200:
                 return httpx.Response(status, text="model overloaded")
-            body = "".join(f"data: {json.dumps(e)}\n\n" for e in EVENTS) + "data: [DONE]\n\n"
+            events = EVENTS if (usage.pop(0) if usage else True) else EVENTS[:-1]
+            body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
             return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
         return httpx.Response(404)
 
@@ -77,3 +82,14 @@ def test_a_failing_server_is_a_clear_error():
 
     with pytest.raises(ModelError, match="did not list a model"):
         served(httpx.MockTransport(refuse))
+
+
+def test_each_answer_reports_its_own_context_size():
+    model = served(fake_server(usage=[True, False])[0])
+    short = [{"role": "user", "content": "hi"}]
+    list(model.stream_chat(short, 8, 0.0))
+    assert model.context_tokens == 321  # as the server reported it
+    list(model.stream_chat(short, 8, 0.0))
+    # No usage this time: counted by the tokenizer (2 characters, 2 pieces), not the 321 of
+    # the answer before.
+    assert model.context_tokens == 4

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from assistant.config import BUNDLED_CORPUS_DIR, Settings
+from tests.conftest import require
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +38,9 @@ def no_network(monkeypatch):
 
 
 def test_ingest_and_search_in_process_with_sockets_blocked(tmp_path, no_network):
-    from assistant.index import open_index
-    from assistant.ingest import ingest
-    from assistant.retrieval import HybridSearch
+    from assistant.index.ingest import ingest
+    from assistant.index.store import open_index
+    from assistant.retrieval.hybrid import HybridSearch
 
     settings = Settings(vectorstore_dir=tmp_path / "vectorstore")
     corpus = tmp_path / "one.txt"
@@ -52,11 +53,15 @@ def test_ingest_and_search_in_process_with_sockets_blocked(tmp_path, no_network)
     assert hits[0].title.startswith("SegPrompt")
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
 def test_cli_in_a_network_namespace_without_any_network(tmp_path):
     """The real command line in a namespace with no network at all (Rust code included)."""
-    if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
-        pytest.skip("user namespaces are not allowed here")
+    require(shutil.which("unshare") is not None, "unshare", "install util-linux")
+    allowed = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    require(
+        allowed.returncode == 0,
+        "Permission to make a network namespace (`unshare -rn`)",
+        f"this machine refused it ({allowed.stderr.decode(errors='replace').strip()})",
+    )
     corpus = tmp_path / "one.txt"
     text = (BUNDLED_CORPUS_DIR / "daily_papers_oct09.txt").read_text(encoding="utf-8")
     corpus.write_text(text[:6000], encoding="utf-8")

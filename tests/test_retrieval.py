@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from assistant.bm25 import BM25, tokenize
-from assistant.ingest import ingest
-from assistant.retrieval import HybridSearch, PaperRetriever, best_snippet
-from tests.test_index import write_daily
+from assistant.index.ingest import ingest
+from assistant.retrieval.bm25 import BM25, tokenize
+from assistant.retrieval.hybrid import HybridSearch, PaperRetriever, best_snippet
+from tests.corpora import write_daily
 
 
 def test_tokenize_drops_stopwords_and_folds_plurals():

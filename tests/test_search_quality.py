@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import BUNDLED_CORPUS_DIR
-from assistant.corpus import read_corpus
+from assistant.corpus.reading import read_corpus
 from tests.dev_set import load_questions
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ def test_dev_set_gold_titles_are_in_the_corpus():
 
 
 def test_bundled_corpus_is_180_papers_after_two_ingests(bundled_index, real_settings):
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     again = ingest(None, real_settings, index=bundled_index, progress=False)
     assert again.report.papers_added == 0 and again.report.chunks_added == 0

@@ -11,11 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.config import Settings
-from assistant.index import open_index
-from assistant.retrieval import HybridSearch
-from assistant.ui import ChatHandlers, build_ui, is_loopback, launch
+from assistant.index.store import open_index
+from assistant.retrieval.hybrid import HybridSearch
+from assistant.ui.page import ChatHandlers, build_ui, is_loopback, launch
+from tests.corpora import ZEBRA, run
 from tests.servers import free_port
-from tests.test_ui import ZEBRA, run, ui_with  # noqa: F401 (a fixture)
 
 HOSTILE = {
     "title": "Glacier Melt Forecasting with Graph Networks <script>alert('title')</script>",
@@ -40,16 +40,16 @@ def test_logins_are_parsed_and_malformed_ones_refused():
         Settings(ui_users="ada").ui_logins  # noqa: B018
 
 
-def test_exposing_without_a_login_is_warned_about(ui_with, caplog):  # noqa: F811
+def test_exposing_without_a_login_is_warned_about(ui_with, caplog):
     handlers, _ = ui_with("unused")
     demo = build_ui(handlers.engine)
-    with caplog.at_level(logging.WARNING, logger="assistant.ui"):
+    with caplog.at_level(logging.WARNING, logger="assistant.ui.page"):
         launch(demo, handlers.engine, "0.0.0.0", free_port(), prevent_thread_lock=True, quiet=True)
     demo.close()
     assert "without a login" in caplog.text
 
 
-def test_with_logins_the_page_and_api_need_one(ui_with):  # noqa: F811
+def test_with_logins_the_page_and_api_need_one(ui_with):
     from gradio_client import Client
 
     handlers, _ = ui_with("ZebraNet improves mask accuracy by 9 percent [S1].", "unused")
@@ -72,7 +72,7 @@ def test_with_logins_the_page_and_api_need_one(ui_with):  # noqa: F811
         demo.close()
 
 
-def test_markup_in_an_uploaded_abstract_is_shown_as_text(tmp_path, ui_with):  # noqa: F811
+def test_markup_in_an_uploaded_abstract_is_shown_as_text(tmp_path, ui_with):
     handlers, _ = ui_with("Graph networks lower forecast error by 18 percent [S1].")
     upload = tmp_path / "hostile.jsonl"
     upload.write_text(json.dumps(HOSTILE) + "\n")
@@ -91,8 +91,8 @@ def test_planted_instructions_do_not_steer_answers_through_the_ui(
     tmp_path, real_settings, bundled_index
 ):
     """The real model, a hostile abstract uploaded through the UI's own handler."""
-    from assistant.llm import LocalModel
-    from assistant.pipeline import Engine
+    from assistant.answer.engine import Engine
+    from assistant.models.local import LocalModel
 
     settings = real_settings.model_copy(update={"vectorstore_dir": tmp_path / "vs"})
     index = open_index(settings)

@@ -9,10 +9,10 @@ import subprocess
 import pytest
 
 from assistant.config import BUNDLED_CORPUS_DIR, Settings
-from assistant.corpus import read_corpus
-from assistant.index import PaperIndex
-from assistant.ingest import ingest
-from assistant.retrieval import HybridSearch
+from assistant.corpus.reading import read_corpus
+from assistant.index.ingest import ingest
+from assistant.index.store import PaperIndex
+from assistant.retrieval.hybrid import HybridSearch
 from tests.servers import BIN, chroma_server
 
 pytestmark = pytest.mark.integration
@@ -61,14 +61,34 @@ def test_chroma_server_is_shared_and_behaves_like_the_embedded_store(tmp_path, s
         stats = cli("stats", "--json", env=other)
         assert stats.returncode == 0, stats.stderr
         assert json.loads(stats.stdout)["papers"] == 40
+        # Rebuilding would drop the collection every assistant shares: refused, with what
+        # it would delete, unless asked for explicitly; nothing is lost meanwhile.
+        for command in (["rebuild", "--quiet"], ["ingest", "--rebuild", "--quiet"]):
+            refused = cli(*command, str(small_corpus), env=other)
+            assert refused.returncode == 1
+            assert "would delete the collection 'papers'" in refused.stderr
+            assert "40 papers" in refused.stderr and "--drop-shared-collection" in refused.stderr
+        assert json.loads(cli("stats", "--json", env=other).stdout)["papers"] == 40
+        rebuilt = cli(
+            "rebuild", "--quiet", "--drop-shared-collection", str(small_corpus), env=other
+        )
+        assert rebuilt.returncode == 0, rebuilt.stderr
         served = {}
         for question in QUESTIONS:
             found = cli("search", "--json", "-k", "3", question, env=other)
             assert found.returncode == 0, found.stderr
             served[question] = [hit["title"] for hit in json.loads(found.stdout)["results"]]
 
+    # The server gone: the message says it is unreachable and where, and offers no rebuild.
+    gone = cli("stats", env=other)
+    assert (
+        gone.returncode == 1
+        and f"Cannot reach the Chroma server at http://127.0.0.1:{port}" in gone.stderr
+    )
+    assert "rebuild" not in gone.stderr
+
     settings = Settings(vectorstore_dir=tmp_path / "embedded")
-    from assistant.index import open_index
+    from assistant.index.store import open_index
 
     index: PaperIndex = open_index(settings)
     ingest([small_corpus], settings, index=index, progress=False)
@@ -90,8 +110,8 @@ def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
 
 def test_answers_through_llama_cpp_server(tmp_path, bundled_index, real_settings):
     """Generation on llama-cpp-python's own OpenAI-compatible server, citations checked here."""
-    from assistant.llm import resolve_model_path
-    from assistant.pipeline import build_engine
+    from assistant.answer.engine import build_engine
+    from assistant.models.local import resolve_model_path
     from tests.servers import free_port, running
 
     model_path = resolve_model_path(real_settings)

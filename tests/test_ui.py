@@ -8,39 +8,11 @@ from itertools import pairwise
 
 import pytest
 
-from assistant.ingest import ingest, ingest_if_empty, upload_name
-from assistant.pipeline import Engine
-from assistant.prompts import NOT_FOUND
-from assistant.retrieval import HybridSearch
-from assistant.ui import FIND, ChatHandlers, Turn, build_ui
-from assistant.ui_html import highlight
-from tests.fakes import FakeChatModel
-from tests.test_index import write_daily
-from tests.test_pipeline import PAPERS
-
-ZEBRA = "How much does ZebraNet improve zebra stripe mask accuracy?"
-HERDS = "How are savanna wildlife herds counted from drones?"
-
-
-@pytest.fixture
-def ui_with(tmp_path, settings, fake_index):
-    """(handlers, model) over the three papers of test_pipeline, replying from ``replies``."""
-    ingest([write_daily(tmp_path / "a.txt", PAPERS)], settings, index=fake_index, progress=False)
-
-    def build(*replies: str, **overrides) -> tuple[ChatHandlers, FakeChatModel]:
-        model = FakeChatModel(list(replies))
-        engine_settings = settings.model_copy(
-            update={"min_similarity": 0.2, "similarity_margin": 1.0, **overrides}
-        )
-        search = HybridSearch(fake_index, engine_settings)
-        return ChatHandlers(Engine(engine_settings, fake_index, search, lambda: model)), model
-
-    return build
-
-
-def run(handlers: ChatHandlers, question: str, turns=None, **controls) -> list[tuple]:
-    """Every update the chat handler yields, in order."""
-    return list(handlers.respond(question, turns or [], **controls))
+from assistant.answer.prompts import NOT_FOUND
+from assistant.index.ingest import ingest_if_empty, upload_name
+from assistant.ui.html import highlight
+from assistant.ui.page import FIND, Turn, build_ui
+from tests.corpora import HERDS, ZEBRA, ZEBRA_PAPERS, run, write_daily
 
 
 def test_highlight_marks_query_words_and_escapes_the_rest():
@@ -129,7 +101,7 @@ def test_clear_starts_a_new_conversation(ui_with):
 
 def test_two_tabs_at_once_keep_their_own_conversations(ui_with):
     handlers, model = ui_with("ZebraNet improves accuracy [1].", "Herds are counted [1].")
-    model.delay = 0.01
+    model.rendezvous(2)  # met only if both answers are written at once
     with ThreadPoolExecutor(2) as pool:
         tabs = list(pool.map(lambda q: run(handlers, q), [ZEBRA, HERDS]))
     for question, updates in zip([ZEBRA, HERDS], tabs, strict=True):
@@ -197,7 +169,7 @@ def test_upload_names_stay_inside_their_folder(name, expected):
 
 
 def test_first_launch_indexes_the_default_corpus_once(tmp_path, settings, fake_index):
-    corpus = write_daily(tmp_path / "corpus.txt", PAPERS)
+    corpus = write_daily(tmp_path / "corpus.txt", ZEBRA_PAPERS)
     settings = settings.model_copy(update={"corpus_paths": [corpus]})
     assert ingest_if_empty(settings, fake_index, progress=False).report.papers_added == 3
     assert ingest_if_empty(settings, fake_index, progress=False) is None

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from assistant.prompts import NOT_FOUND
+from assistant.answer.prompts import NOT_FOUND
 
 pytestmark = pytest.mark.integration
 
 SEGPROMPT = "By how much does SegPrompt improve unseen detection AR on its benchmark?"
 SPIN = "How does SPIN fine-tune a weak language model?"
-
-
-@pytest.fixture
-def loopback_only(monkeypatch):
-    """Connections anywhere but this machine fail (the app and the client included)."""
-    attempts = []
-    connect = socket.socket.connect
-
-    def local_only(sock, address):
-        if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "::1", "localhost"):
-            attempts.append(address)
-            raise ConnectionRefusedError(f"network access attempted: {address!r}")
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", local_only)
-    yield
-    assert attempts == []
 
 
 def reply_of(result) -> str:

@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs `make browser`"),
-]
+from tests.conftest import require
+
+pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed() -> None:
+    require(Path(CHROMIUM).exists(), f"Chromium ({CHROMIUM})", "run `make browser`")
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

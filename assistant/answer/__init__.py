@@ -1,0 +1,1 @@
+"""Papers → answer: the decisions (policy), evidence, prompts, generation, citation checks."""

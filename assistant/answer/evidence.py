@@ -1,0 +1,77 @@
+"""Choosing what goes into the prompt: the sentences of each paper that answer, within a budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.answer.policy import is_planted_instruction
+from assistant.retrieval.hybrid import PaperHit
+from assistant.text import split_sentences, tokenize
+
+# A sentence far less similar to the question than the best one is not evidence for
+# it (and leaving it out saves prompt time); each paper still gets its best sentence.
+RELATIVE_FLOOR = 0.5
+
+
+@dataclass
+class Source:
+    """A paper as the model sees it: a short id, its title and the chosen sentences."""
+
+    source_id: int
+    hit: PaperHit
+    sentences: list[str] = field(default_factory=list)
+
+    def words(self) -> set[str]:
+        """The content words the model was shown for this paper."""
+        return set(tokenize(" ".join([self.hit.title, *self.sentences])))
+
+    def render(self) -> str:
+        return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
+
+
+def select_evidence(
+    question: str,
+    hits: list[PaperHit],
+    abstracts: dict[str, str],
+    embeddings: Embeddings,
+    count_tokens: Callable[[str], int],
+    budget_tokens: int,
+) -> list[Source]:
+    """Each paper's title, then its sentences most similar to the question, best first
+    across papers, until ``budget_tokens`` (counted by the model's tokenizer) is spent."""
+    sources = [Source(i, hit) for i, hit in enumerate(hits, start=1)]
+    candidates: list[tuple[Source, int, str]] = []  # (source, position in abstract, sentence)
+    for source in sources:
+        abstract = abstracts.get(source.hit.paper_id) or " ".join(source.hit.passages)
+        for position, sentence in enumerate(split_sentences(abstract)):
+            if not is_planted_instruction(sentence):
+                candidates.append((source, position, sentence))
+    if not candidates:
+        return sources
+    query = np.asarray(embeddings.embed_query(question))
+    vectors = np.asarray(embeddings.embed_documents([sentence for _, _, sentence in candidates]))
+    similarity = vectors @ query
+    spent = sum(count_tokens(f"[{s.source_id}] {s.hit.title}\n") for s in sources)
+    chosen: dict[int, list[tuple[int, str]]] = {s.source_id: [] for s in sources}
+    # Every paper first gets its best sentence, then the best remaining ones overall.
+    order = sorted(range(len(candidates)), key=lambda i: -similarity[i])
+    best_of_paper: dict[int, int] = {}
+    for i in order:
+        best_of_paper.setdefault(candidates[i][0].source_id, i)
+    firsts = set(best_of_paper.values())
+    floor = RELATIVE_FLOOR * float(similarity[order[0]])
+    rest = (i for i in order if i not in firsts and similarity[i] >= floor)
+    for i in [*best_of_paper.values(), *rest]:
+        source, position, sentence = candidates[i]
+        cost = count_tokens(" " + sentence)
+        if spent + cost > budget_tokens:
+            continue
+        spent += cost
+        chosen[source.source_id].append((position, sentence))
+    for source in sources:
+        source.sentences = [sentence for _, sentence in sorted(chosen[source.source_id])]
+    return sources

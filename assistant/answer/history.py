@@ -1,0 +1,39 @@
+"""The conversation as the engine uses it: what history the model sees, and the search query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from langchain_core.messages import BaseMessage, convert_to_openai_messages, trim_messages
+
+from assistant.answer.policy import refers_back
+
+Message = dict[str, str]
+MESSAGE_OVERHEAD_TOKENS = 4  # role and separators a chat template adds around each message
+
+
+def trim_history(
+    history: list[Message], budget_tokens: int, count_tokens: Callable[[str], int]
+) -> list[Message]:
+    """The newest messages that fit in ``budget_tokens``, in their original order."""
+    if not history or budget_tokens <= 0:
+        return []
+
+    def cost(messages: list[BaseMessage]) -> int:
+        return sum(count_tokens(m.text) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+    kept = trim_messages(history, max_tokens=budget_tokens, token_counter=cost, strategy="last")
+    return [{"role": m["role"], "content": m["content"]} for m in convert_to_openai_messages(kept)]
+
+
+def retrieval_query(question: str, history: list[Message]) -> str:
+    """A standalone query: a follow-up borrows the words of the turn it refers to.
+
+    Done in code rather than by asking the model to rewrite the question, which would
+    cost a full model call (seconds on a CPU) before retrieval could even start.
+    """
+    if not history or not refers_back(question):
+        return question
+    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    last_reply = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+    return " ".join(part for part in (question, last_user, last_reply[:400]) if part)

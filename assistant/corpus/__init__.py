@@ -1,0 +1,1 @@
+"""Corpus → papers: one reader per file format, cleaning, de-duplication by title."""

@@ -1,0 +1,1 @@
+"""Papers → index: chunking, embeddings, the Chroma store, ingest and its upkeep."""

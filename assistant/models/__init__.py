@@ -1,0 +1,1 @@
+"""The answering model: a local GGUF through llama.cpp, or an OpenAI-compatible server."""

@@ -1,0 +1,1 @@
+"""Question → papers: dense and BM25 rankings fused at paper level."""

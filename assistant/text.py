@@ -1,0 +1,71 @@
+"""Words, the one way: splitting, stop words, plural folding, sentences.
+
+Search (BM25), the policy's term checks, evidence attribution and the UI's highlighting
+all read text through these functions, so a word that matches in one place matches in
+every other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Runs of letters and digits; the tokenizer and the highlighter split on the same pieces.
+TOKEN = re.compile(r"[0-9a-z]+", re.IGNORECASE)
+# A word as written, keeping inner hyphens and apostrophes ("SA-1B", "model's").
+WORD = re.compile(r"[A-Za-z0-9]+(?:[-'\u2019][A-Za-z0-9]+)*")
+HYPHENS = re.compile(r"[-'\u2019]")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves paper papers work study propose proposed introduce introduced
+    present approach method use used using also show shows new find there any
+    """.split()
+)
+
+
+def singular(word: str) -> str:
+    """A plural 's' folded ("models" → "model"); "loss", "bus" and short words stay."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased content words in order: stop words dropped, plurals folded."""
+    return [singular(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
+
+
+def words(text: str) -> set[str]:
+    """Every word as written, lower-cased (hyphenated words kept whole)."""
+    return {word.lower() for word in WORD.findall(text)}
+
+
+def forms(term: str) -> set[str]:
+    """The forms under which ``term`` may appear in the collection: itself and its singular,
+    a possessive dropped ("GPT-4's" → "gpt-4")."""
+    term = re.sub(r"['\u2019]s$", "", term.lower())
+    return {term, singular(term)}
+
+
+def build_vocabulary(texts: Iterable[str]) -> set[str]:
+    """Every word of ``texts``, and every part of a hyphenated one, lower-cased."""
+    found: set[str] = set()
+    for text in texts:
+        text_words = words(text)
+        found |= text_words
+        found |= {part for word in text_words for part in HYPHENS.split(word)}
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences at ". ", "! " or "? " followed by a capital, digit, bracket or quote."""
+    return [s for s in SENTENCE_BREAK.split(text.strip()) if s]

@@ -1,0 +1,143 @@
+"""What the UI shows beside the chat: the sources panel (passages with matched words marked),
+the reply's reference list and the status line. Plain functions from answers to text."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from assistant.answer.result import Answer, describe_paper
+from assistant.retrieval.hybrid import PaperHit
+from assistant.text import TOKEN, tokenize
+
+CLOSEST_IN_REPLY = 3
+
+CSS = """
+#sources .paper { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 10px; margin-bottom: 8px; }
+#sources .paper.other { opacity: 0.85; border-style: dashed; }
+#sources .tag { font-size: 0.8em; padding: 1px 6px; border-radius: 6px; margin-right: 4px;
+  background: var(--color-accent-soft); }
+#sources .paper.other .tag { background: var(--background-fill-secondary); }
+#sources .title { font-weight: 600; }
+#sources .meta { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 2px 0 4px; }
+#sources .passage { font-size: 0.9em; line-height: 1.45; }
+#sources mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+#sources h3 { margin: 4px 0 8px; font-size: 1em; }
+"""
+
+
+def highlight(text: str, query: str) -> str:
+    """``text`` as HTML, with the words that match the query's content words in <mark>.
+
+    Words are matched as the search matches them (stopwords dropped, plurals folded),
+    and every piece is escaped on its own, so markup in a passage stays text.
+    """
+    terms = set(tokenize(query))
+    pieces = []
+    for piece in re.split(f"({TOKEN.pattern})", text, flags=re.IGNORECASE):
+        escaped = html.escape(piece)
+        matched = TOKEN.fullmatch(piece) and set(tokenize(piece)) & terms
+        pieces.append(f"<mark>{escaped}</mark>" if matched else escaped)
+    return "".join(pieces)
+
+
+def _link(hit: PaperHit) -> str:
+    url = hit.metadata.get("url") or ""
+    if not url.startswith(("https://", "http://")):
+        return ""
+    return f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">link</a>'
+
+
+def _paper_card(hit: PaperHit, passage: str, query: str, tag: str, cited: bool) -> str:
+    date = hit.metadata.get("date") or ""
+    meta = f"score {hit.score:.4f} · similarity {hit.dense_similarity:.2f}"
+    meta += f" · {html.escape(date)}" if date else ""
+    return (
+        f'<div class="paper {"cited" if cited else "other"}">'
+        f'<div><span class="tag">{html.escape(tag)}</span>'
+        f'<span class="title">{html.escape(hit.title)}</span></div>'
+        f'<div class="meta">{meta}{_link(hit)}</div>'
+        f'<div class="passage">{highlight(passage, query)}</div></div>'
+    )
+
+
+def sources_panel(answer: Answer) -> str:
+    """Each cited paper with the passage the model was given, then the other retrieved ones."""
+    sentences = {source.hit.paper_id: " ".join(source.sentences) for source in answer.sources}
+    cited = {citation.paper_id: citation.n for citation in answer.citations}
+    by_id = {hit.paper_id: hit for hit in answer.papers}
+    cards = [
+        _paper_card(
+            by_id[c.paper_id],
+            sentences.get(c.paper_id) or by_id[c.paper_id].snippet,
+            answer.question,
+            f"[{c.n}] cited",
+            cited=True,
+        )
+        for c in answer.citations
+        if c.paper_id in by_id
+    ]
+    tag = "closest match" if answer.abstained else "retrieved, not cited"
+    cards += [
+        _paper_card(hit, sentences.get(hit.paper_id) or hit.snippet, answer.question, tag, False)
+        for hit in answer.papers
+        if hit.paper_id not in cited
+    ]
+    heading = answer.papers_label if answer.abstained or not cited else "Sources"
+    return _panel(heading, cards)
+
+
+def found_panel(question: str, hits: list[PaperHit]) -> str:
+    """The papers a find-papers search returned, best first."""
+    cards = [
+        _paper_card(hit, hit.snippet, question, f"{rank}.", cited=True)
+        for rank, hit in enumerate(hits, start=1)
+    ]
+    return _panel("Papers found", cards)
+
+
+def _panel(heading: str, cards: list[str]) -> str:
+    body = "".join(cards) or "<p>No paper matched.</p>"
+    return f"<h3>{html.escape(heading)}</h3>{body}"
+
+
+def placeholder_panel(message: str) -> str:
+    return f"<h3>Sources</h3><p>{html.escape(message)}</p>"
+
+
+def reply_markdown(answer: Answer) -> str:
+    """The chat reply: the answer, then the code-rendered references or the closest matches."""
+    if answer.abstained:
+        closest = answer.papers[:CLOSEST_IN_REPLY]
+        if not closest:
+            return answer.text
+        listing = "\n".join(f"{n}. {hit.title}" for n, hit in enumerate(closest, start=1))
+        return f"{answer.text}\n\n*Closest matches in the collection:*\n{listing}"
+    if not answer.citations:
+        return answer.text
+    return f"{answer.text}\n\n**References**\n" + "\n".join(answer.references())
+
+
+def found_markdown(hits: list[PaperHit]) -> str:
+    """The chat reply in find-papers mode: titles, best first."""
+    if not hits:
+        return "No paper in the collection matches."
+    return "\n".join(f"{n}. {describe_paper(hit)}" for n, hit in enumerate(hits, start=1))
+
+
+def status_line(model: dict[str, Any], papers: int, timings: dict[str, float] | None) -> str:
+    """Model, backend, papers indexed, and the speed of the last answer in this tab."""
+    parts = [
+        f"Model **{model.get('model', '?')}** on **{model.get('backend', '?')}**",
+        f"**{papers}** papers indexed",
+    ]
+    if timings and "ttft_ms" in timings:
+        parts.append(
+            f"last answer: first token {timings['ttft_ms'] / 1000:.1f} s, "
+            f"{timings.get('gen_tokens_per_s', 0):.1f} tokens/s"
+        )
+    elif timings and "retrieval_ms" in timings:
+        parts.append(f"last search {timings['retrieval_ms']:.0f} ms (no model call)")
+    return " · ".join(parts)

@@ -1,0 +1,324 @@
+"""The Gradio chat UI: streamed answers beside their sources, a find-papers mode, uploads.
+
+``ChatHandlers`` holds the behaviour (each method is one event's handler, callable without
+a browser); ``build_ui`` lays out the page and wires the events; ``launch`` serves it.
+Each browser tab keeps its conversation in its own ``gr.State``; the engine is shared.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer.engine import Engine
+from assistant.answer.history import Message
+from assistant.answer.result import Answer
+from assistant.corpus.reading import EXTENSIONS
+from assistant.errors import AssistantError
+from assistant.index.ingest import ingest_upload
+from assistant.ui import html as ui_html
+
+log = logging.getLogger(__name__)
+
+ANSWER, FIND = "Answer", "Find papers"
+EXAMPLES = [
+    "By how much does SegPrompt improve unseen detection AR on its benchmark?",
+    "How does debate help weak-to-strong generalization?",
+    "Which paper introduced SPIN?",
+    "Find the paper that trains a CLIP-like model for satellite and drone imagery.",
+]
+# Requests served at once per event. Answers beyond the first wait for the model's lock
+# in the engine, so searches and find-papers requests are not stuck behind them.
+CONCURRENT_REQUESTS = 8
+MAX_PAPERS = 10
+QUESTION_HINT = "Ask about the papers in the collection…"
+
+Outputs = tuple[str, list[dict[str, str]], list["Turn"], str, str]
+
+
+@dataclass
+class Turn:
+    """One question and its reply, kept per browser tab."""
+
+    question: str
+    reply: str  # what the engine answered: later questions see this as history
+    shown: str  # the reply as the chat shows it, references included
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _messages(turns: list[Turn], reply: str) -> list[dict[str, str]]:
+    """The turns as user/assistant messages, the reply taken from the ``reply`` field."""
+    return [
+        message
+        for turn in turns
+        for message in (
+            {"role": "user", "content": turn.question},
+            {"role": "assistant", "content": getattr(turn, reply)},
+        )
+    ]
+
+
+def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
+    return _messages(turns, "shown")
+
+
+def engine_history(turns: list[Turn]) -> list[Message]:
+    return _messages(turns, "reply")
+
+
+class ChatHandlers:
+    """What the page does, as plain methods over one shared engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.papers_indexed = engine.index.stats().papers
+        self._adding = threading.Lock()  # one upload at a time writes the index
+
+    def model_description(self) -> dict[str, Any]:
+        try:
+            return self.engine.model.describe()
+        except AssistantError as error:
+            log.error("The model is unavailable: %s", error)
+            return {"model": "unavailable (see the console)", "backend": "none"}
+
+    def status(self, turns: list[Turn] | None = None) -> str:
+        timings = turns[-1].timings if turns else None
+        return ui_html.status_line(self.model_description(), self.papers_indexed, timings)
+
+    def respond(
+        self,
+        question: str,
+        turns: list[Turn],
+        mode: str = ANSWER,
+        papers: float = 5,
+        temperature: float = 0.0,
+        max_answer_tokens: float = 200,
+    ) -> Iterator[Outputs]:
+        """Stream the reply into the chat, then show its sources and timings."""
+        question = (question or "").strip()
+        turns = list(turns or [])
+        if not question:
+            gr.Warning("Type a question first.")
+            yield "", chat_messages(turns), turns, ui_html.placeholder_panel(""), self.status(turns)
+            return
+        shown = [*chat_messages(turns), {"role": "user", "content": question}]
+        if mode == FIND:
+            yield from self._find(question, turns, shown, int(papers))
+            return
+        waiting = "*Waiting for the model (another answer is being written)…*"
+        pending = waiting if self.engine.model_busy else "…"
+        searching = ui_html.placeholder_panel("Searching the collection…")
+        status = self.status(turns)
+        yield "", [*shown, {"role": "assistant", "content": pending}], turns, searching, status
+        text = ""
+        answer = None
+        try:
+            for item in self.engine.stream(
+                question,
+                engine_history(turns),
+                top_k=int(papers),
+                temperature=float(temperature),
+                max_answer_tokens=int(max_answer_tokens),
+            ):
+                if isinstance(item, Answer):
+                    answer = item
+                    continue
+                text += item
+                reply = {"role": "assistant", "content": text}
+                yield "", [*shown, reply], turns, searching, status
+        except AssistantError as error:
+            raise gr.Error(str(error)) from error
+        assert answer is not None  # the engine always ends with its Answer
+        turns.append(Turn(question, answer.text, ui_html.reply_markdown(answer), answer.timings))
+        yield "", chat_messages(turns), turns, ui_html.sources_panel(answer), self.status(turns)
+
+    def _find(
+        self, question: str, turns: list[Turn], shown: list[dict[str, str]], k: int
+    ) -> Iterator[Outputs]:
+        """Find-papers mode: ranked titles at once, no model involved."""
+        started = time.perf_counter()
+        try:
+            hits = self.engine.find(question, k)
+        except AssistantError as error:
+            raise gr.Error(str(error)) from error
+        timings = {"retrieval_ms": round((time.perf_counter() - started) * 1000, 1)}
+        reply = ui_html.found_markdown(hits)
+        turns.append(Turn(question, reply, reply, timings))
+        yield (
+            "",
+            chat_messages(turns),
+            turns,
+            ui_html.found_panel(question, hits),
+            self.status(turns),
+        )
+
+    def clear(self) -> tuple[list[dict[str, str]], list[Turn], str, str]:
+        """A new conversation: chat, history and sources emptied."""
+        return [], [], ui_html.placeholder_panel(QUESTION_HINT), self.status()
+
+    def add_papers(
+        self,
+        path: str | None,
+        turns: list[Turn] | None = None,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's idiom)
+    ) -> tuple[str, str]:
+        """Index an uploaded corpus file (all or nothing); searchable as soon as this returns."""
+        if not path:
+            return "", self.status(turns)
+        name = Path(path).name
+        progress(0, desc=f"Reading {name}")
+        with self._adding:
+            try:
+                result = ingest_upload(
+                    Path(path), name, self.engine.settings, self.engine.index, progress=True
+                )
+            except AssistantError as error:
+                gr.Warning(f"{name} was not added: the index is unchanged.")
+                refused = f"**{name} was not added** (the index is unchanged):\n\n```\n{error}\n```"
+                return refused, self.status(turns)
+            self.engine.search.refresh()
+            self.papers_indexed = self.engine.index.stats().papers
+        report = result.report
+        message = (
+            f"**Added {name}**: {result.read.papers} papers read, {report.papers_added} new, "
+            f"{report.papers_changed} changed, {report.papers_unchanged} already indexed. "
+            "They are searchable now."
+        )
+        return message, self.status(turns)
+
+
+def build_ui(engine: Engine) -> gr.Blocks:
+    """The page, its events and its queue, over ``engine``."""
+    handlers = ChatHandlers(engine)
+    settings = engine.settings
+    upload_types = ", ".join(EXTENSIONS)
+    with gr.Blocks(title="Paper Assistant", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.Markdown(
+            "# Paper Assistant\nQuestions about the indexed paper abstracts, answered by a "
+            "local model. Citations are checked by code; the sources panel shows what was used."
+        )
+        status = gr.Markdown(elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    elem_id="chat",
+                    height=460,
+                    placeholder=QUESTION_HINT,
+                    buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
+                    feedback_options=None,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        label="Question",
+                        show_label=False,
+                        placeholder=QUESTION_HINT,
+                        elem_id="question",
+                        scale=5,
+                    )
+                    ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+                with gr.Row():
+                    mode = gr.Radio(
+                        [ANSWER, FIND],
+                        value=ANSWER,
+                        label="Mode",
+                        info="Find papers: ranked titles at once, without the model.",
+                        elem_id="mode",
+                    )
+                    clear = gr.Button("Clear conversation", elem_id="clear")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples from the bundled corpus")
+            with gr.Column(scale=2):
+                sources = gr.HTML(ui_html.placeholder_panel(QUESTION_HINT), elem_id="sources")
+        with gr.Accordion("Answer settings", open=False), gr.Row():
+            papers = gr.Slider(
+                1,
+                max(MAX_PAPERS, settings.top_k),
+                settings.top_k,
+                step=1,
+                label="Papers retrieved",
+            )
+            temperature = gr.Slider(0.0, 1.5, settings.temperature, step=0.05, label="Temperature")
+            max_tokens = gr.Slider(
+                16,
+                # The context window is sized for this longest answer (config.py).
+                max(settings.longest_answer_tokens, settings.max_answer_tokens),
+                settings.max_answer_tokens,
+                step=16,
+                label="Max answer length (tokens)",
+            )
+        with gr.Accordion("Add papers", open=False):
+            upload = gr.File(
+                label=f"A corpus file ({upload_types}; at most {settings.max_upload_mb:g} MB)",
+                file_types=list(EXTENSIONS),
+                type="filepath",
+                elem_id="upload",
+            )
+            upload_status = gr.Markdown(elem_id="upload-status")
+
+        gr.on(
+            [question.submit, ask.click],
+            handlers.respond,
+            inputs=[question, turns, mode, papers, temperature, max_tokens],
+            outputs=[question, chat, turns, sources, status],
+            api_name="chat",
+            concurrency_limit=CONCURRENT_REQUESTS,
+        )
+        clear.click(
+            handlers.clear, outputs=[chat, turns, sources, status], api_visibility="private"
+        )
+        upload.upload(
+            handlers.add_papers,
+            inputs=[upload, turns],
+            outputs=[upload_status, status],
+            api_name="add_papers",
+            concurrency_limit=1,
+        )
+        demo.load(handlers.status, inputs=turns, outputs=status, api_visibility="private")
+    demo.queue(default_concurrency_limit=CONCURRENT_REQUESTS)
+    return demo
+
+
+def launch(
+    demo: gr.Blocks, engine: Engine, host: str = "127.0.0.1", port: int = 7860, **options: Any
+) -> Any:
+    """Serve the page on ``host:port``: no share link, no telemetry, uploads size-limited.
+
+    With ``ASSISTANT_UI_USERS`` set, every page and API call needs a login. Serving beyond
+    this machine without one is allowed (a trusted network) but warned about.
+    """
+    logins = engine.settings.ui_logins
+    if not logins and not is_loopback(host):
+        log.warning(
+            "Serving on %s without a login: anyone who reaches this address can use the "
+            "assistant and add papers. Set ASSISTANT_UI_USERS='user:password' to require one.",
+            host,
+        )
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        ssr_mode=False,
+        max_file_size=int(engine.settings.max_upload_mb * 1_000_000),
+        css=ui_html.CSS,
+        auth=logins or None,
+        **options,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
