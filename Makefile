@@ -7,6 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup browser run screenshot test lint
 
+# llama-cpp-python compiles from source. A native build (-march=native) may use CPU
+# features that a virtual machine advertises but does not let a process use (AMX, some
+# AVX-512: seen here as "Illegal instruction" at the first generated token), so the
+# default build targets AVX2, which every x86-64 machine of the last decade runs. Set
+# CMAKE_ARGS yourself for another build (for example -DGGML_CUDA=on); note that pip
+# reuses a wheel it built before: add --no-cache-dir when changing these flags.
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+export CMAKE_ARGS
+
 # Debian's Chromium, for the browser test (tests/test_ui_browser.py). Playwright drives it
 # through executable_path and never downloads a browser of its own.
 CHROMIUM := /usr/bin/chromium

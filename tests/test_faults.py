@@ -139,3 +139,56 @@ def test_a_truncated_model_file_is_a_clear_error(tmp_path):
     not_gguf.write_bytes(b"PK\x03\x04 a zip, not a model")
     with pytest.raises(ModelError, match="not a GGUF file"):
         LocalModel(Settings(model=not_gguf))
+
+
+def test_an_unreachable_index_server_is_named_and_no_rebuild_is_offered(tmp_path):
+    from assistant.errors import IndexServerUnreachableError
+    from assistant.index.store import open_client
+    from tests.servers import free_port
+
+    port = free_port()  # nothing listens there
+    settings = Settings(vectorstore_dir=tmp_path / "vs", chroma_host="127.0.0.1", chroma_port=port)
+    with pytest.raises(IndexServerUnreachableError) as refused:
+        open_client(settings)
+    message = str(refused.value)
+    assert f"Cannot reach the Chroma server at http://127.0.0.1:{port}" in message
+    assert "rebuild" not in message
+
+
+class OverflowingLlama:
+    """llama.cpp's refusal of a prompt longer than its context window, as it raises it."""
+
+    def create_chat_completion(self, **request):
+        raise ValueError("Requested tokens (1700) exceed context window of 1536")
+        yield  # a generator, as the streaming call is
+
+
+def test_a_context_overflow_is_a_clear_error():
+    from assistant.errors import ContextOverflowError
+    from assistant.models.local import LocalModel
+
+    model = LocalModel.__new__(LocalModel)  # no file to load: only the streaming path
+    model.llm, model.n_ctx, model.seed = OverflowingLlama(), 1536, 0
+    with pytest.raises(ContextOverflowError, match="context window of 1536 tokens"):
+        list(model.stream_chat([{"role": "user", "content": "hi"}], 512, 0.0))
+
+
+def test_the_context_window_holds_the_longest_answer_offered(tmp_path, fake_index):
+    from assistant.answer.engine import Engine
+    from assistant.retrieval.hybrid import HybridSearch
+    from tests.fakes import FakeChatModel
+
+    settings = Settings(vectorstore_dir=tmp_path / "vs", longest_answer_tokens=512)
+    assert settings.context_window >= (
+        400 + settings.context_budget_tokens + settings.history_budget_tokens + 512
+    )
+    ingest([write_daily(tmp_path / "a.txt", {"Zebra Paper": abstract("zebras")})],
+           fake_index.settings, index=fake_index, progress=False)  # fmt: skip
+    model = FakeChatModel(["Zebras [1]."])
+    engine_settings = fake_index.settings.model_copy(
+        update={"min_similarity": 0.0, "longest_answer_tokens": 512}
+    )
+    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, engine_settings),
+                    lambda: model)  # fmt: skip
+    engine.ask("What do zebras do?", max_answer_tokens=100_000)
+    assert model.sampling[-1][0] == 512  # asked for more than fits: the longest that does
