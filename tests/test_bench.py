@@ -299,3 +299,33 @@ def test_a_run_leaves_no_scratch_folder(settings, tmp_path):
     results = run_bench(settings, BenchOptions(parts=(), work_dir=tmp_path / "w"), lines.append)
     assert results["machine"]["cores"] >= 1 and list(results["options"]["parts"]) == []
     assert list((tmp_path / "w").iterdir()) == []
+
+
+def test_bm25_comparison_reports_both_engines_and_their_overlap():
+    from paper_bench.bm25_compare import bench_bm25
+
+    result = bench_bm25((300,), queries=5, seed=0, progress=lambda line: None)
+    assert result["queries"] == 5 and result["top_k"] == 40
+    [size] = result["sizes"]
+    assert size["chunks"] == 300 and size["tokens"] > 300 * 30
+    for engine in ("bm25_py", "bm25s"):
+        assert size["build_s"][engine] > 0
+        assert 0 < size["query"][engine]["p50_ms"] <= size["query"][engine]["p95_ms"]
+    assert size["ratio_build"] > 0 and size["ratio_p50"] > 0
+    assert 0 <= size["top10_overlap"]["min"] <= size["top10_overlap"]["mean"] <= 1
+    text = render_markdown(
+        {
+            "date": "d",
+            "machine": {
+                "cpu": "cpu",
+                "cores": 2,
+                "memory_gib": 24,
+                "backend": "CPU",
+                "llama_cpp_python": "x",
+                "load_average": [0.5],
+            },
+            "settings": {"threads": 2, "top_k": 5},
+            "bm25": result,
+        }
+    )
+    assert "### BM25:" in text and "| 300 |" in text

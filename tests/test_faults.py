@@ -143,7 +143,7 @@ def test_a_truncated_model_file_is_a_clear_error(tmp_path):
 
 def test_an_unreachable_index_server_is_named_and_no_rebuild_is_offered(tmp_path):
     from assistant.errors import IndexServerUnreachableError
-    from assistant.index.store import open_client
+    from assistant.index.client import open_client
     from tests.servers import free_port
 
     port = free_port()  # nothing listens there

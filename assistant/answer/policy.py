@@ -25,13 +25,21 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from assistant.text import HYPHENS, WORD, forms, tokenize, words
 
 if TYPE_CHECKING:
-    from assistant.answer.evidence import Source
     from assistant.retrieval.hybrid import PaperHit
+
+
+class Evidence(Protocol):
+    """What the reply checks need of a source given to the model (evidence.Source)."""
+
+    def words(self) -> set[str]: ...
+
+
+Source = TypeVar("Source", bound=Evidence)
 
 
 class Intent(StrEnum):
@@ -232,7 +240,7 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class Review:
     verdict: Verdict
-    source: Source | None = None  # the source to cite (ATTRIBUTE) or quote (QUOTE_SOURCE)
+    source: Evidence | None = None  # the source to cite (ATTRIBUTE) or quote (QUOTE_SOURCE)
 
 
 def review_reply(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from assistant import config
+from assistant.config import PROJECT_ROOT
 from assistant.corpus.formats import READERS
 from assistant.errors import CorpusError
 from assistant.records import Paper, Problem
@@ -50,7 +50,7 @@ def source_label(path: Path) -> str:
     with contextlib.suppress(OSError, RuntimeError):  # a symlink loop: keep the path as given
         absolute = absolute.resolve()
     try:
-        return absolute.relative_to(config.PROJECT_ROOT).as_posix()
+        return absolute.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(absolute)
 

@@ -16,7 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.config import Settings
-from assistant.index.store import PaperIndex, store_errors
+from assistant.index.client import store_errors
+from assistant.index.store import PaperIndex
 from assistant.retrieval.bm25 import BM25
 from assistant.text import build_vocabulary, split_sentences, tokenize
 

@@ -17,8 +17,9 @@ from assistant.config import Settings
 
 Progress = Callable[[str], None]
 PARTS = ("model", "ingest", "retrieval", "baseline")
-# Serving and scale (issue 6): run when named with --parts, not in a default run.
-EXTRA_PARTS = ("scale", "index_server", "sessions")
+# Serving and scale (issue 6), and the bm25s comparison: run when named with --parts, not in
+# a default run.
+EXTRA_PARTS = ("scale", "index_server", "sessions", "bm25")
 # The repository checkout this package lives in (it is installed editable from there).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_QUESTIONS = REPO_ROOT / "eval" / "dev_questions.jsonl"
@@ -38,6 +39,8 @@ class BenchOptions:
     scale_sizes: tuple[int, ...] = (10_000, 100_000)  # stand-in embedder
     scale_real_sample: int = 2_000  # real embedder
     sessions: int = 4
+    bm25_sizes: tuple[int, ...] = (10_000, 100_000)  # chunks: bm25.py against bm25s
+    bm25_queries: int = 50
     work_dir: Path | None = None  # default: <cache_dir>/bench
 
     @classmethod
@@ -49,6 +52,7 @@ class BenchOptions:
             "scale_sizes": (2_000, 10_000),
             "scale_real_sample": 300,
             "sessions": 2,
+            "bm25_sizes": (2_000,),
         }
         return cls(**{**sizes, "questions": 10, **changes})
 
@@ -131,6 +135,10 @@ def _run_part(
         from paper_bench.serving import bench_sessions
 
         return bench_sessions(settings, questions, scratch, progress, options.sessions)
+    if part == "bm25":
+        from paper_bench.bm25_compare import bench_bm25
+
+        return bench_bm25(options.bm25_sizes, options.bm25_queries, options.seed, progress)
     parts = ", ".join((*PARTS, *EXTRA_PARTS))
     raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
 
@@ -176,6 +184,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += _index_server_section(results["index_server"])
     if "sessions" in results:
         lines += _sessions_section(results["sessions"])
+    if "bm25" in results:
+        lines += _bm25_section(results["bm25"])
     return "\n".join(lines) + "\n"
 
 
@@ -235,6 +245,28 @@ def _sessions_section(sessions: dict[str, Any]) -> list[str]:
         f"{sessions['answers_per_minute']} answers a minute (one model, answers queued).",
         "",
     ]
+
+
+def _bm25_section(bm25: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### BM25: `assistant/retrieval/bm25.py` vs bm25s {bm25['bm25s_version']} "
+        f"({bm25['bm25s_backend']} backend; same tokens, top {bm25['top_k']}, "
+        f"{bm25['queries']} questions, alternating)",
+        "",
+        "| chunks | build bm25.py (s) | build bm25s (s) | p50 bm25.py (ms) | p95 bm25.py (ms) "
+        "| p50 bm25s (ms) | p95 bm25s (ms) | bm25s / bm25.py build | bm25s / bm25.py p50 "
+        "| top-10 overlap |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in bm25["sizes"]:
+        build, ours, theirs = m["build_s"], m["query"]["bm25_py"], m["query"]["bm25s"]
+        lines.append(
+            f"| {m['chunks']} | {build['bm25_py']:.2f} | {build['bm25s']:.2f} | "
+            f"{ours['p50_ms']:.2f} | {ours['p95_ms']:.2f} | {theirs['p50_ms']:.2f} | "
+            f"{theirs['p95_ms']:.2f} | {m['ratio_build']:.2f} | {m['ratio_p50']:.2f} | "
+            f"{m['top10_overlap']['mean']:.3f} |"
+        )
+    return [*lines, ""]
 
 
 def _model_section(model: dict[str, Any]) -> list[str]:
