@@ -113,6 +113,21 @@ class Settings(BaseSettings):
         description="Papers less similar to the question than the best one by more than this "
         "do not enter the prompt.",
     )
+    min_coverage: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="The share of a question's key-concept weight (rarity in the collection) "
+        "that one retrieved paper must hold for the assistant to answer; below it, it abstains "
+        "(calibrated on the dev set).",
+    )
+    min_support: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="The share of a reply sentence's content words that the source it cites "
+        "must hold (its numbers too) for the sentence to be shown (calibrated on the dev set).",
+    )
     min_similarity: float = Field(
         default=0.30,
         description="A paper whose best passage has a lower cosine similarity to the question "

@@ -7,8 +7,12 @@ every other.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from collections.abc import Iterable
+
+import snowballstemmer
 
 # Runs of letters and digits; the tokenizer and the highlighter split on the same pieces.
 TOKEN = re.compile(r"[0-9a-z]+", re.IGNORECASE)
@@ -39,6 +43,17 @@ def singular(word: str) -> str:
     return word
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+_STEMMING = threading.Lock()  # a stemmer object keeps state between calls
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem: "segmented", "segmenting" and "segments" → "segment"."""
+    with _STEMMING:
+        return _STEMMER.stemWord(word.lower())
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased content words in order: stop words dropped, plurals folded."""
     return [singular(token) for token in TOKEN.findall(text.lower()) if token not in STOPWORDS]
@@ -50,20 +65,20 @@ def words(text: str) -> set[str]:
 
 
 def forms(term: str) -> set[str]:
-    """The forms under which ``term`` may appear in the collection: itself and its singular,
-    a possessive dropped ("GPT-4's" → "gpt-4")."""
+    """The forms under which ``term`` may appear among a text's words (``build_vocabulary``):
+    itself, its singular and its stem, a possessive dropped ("GPT-4's" → "gpt-4")."""
     term = re.sub(r"['\u2019]s$", "", term.lower())
-    return {term, singular(term)}
+    return {term, singular(term), stem(term)}
 
 
 def build_vocabulary(texts: Iterable[str]) -> set[str]:
-    """Every word of ``texts``, and every part of a hyphenated one, lower-cased."""
+    """Every word of ``texts``, every part of a hyphenated one, and their stems, lower-cased."""
     found: set[str] = set()
     for text in texts:
         text_words = words(text)
         found |= text_words
         found |= {part for word in text_words for part in HYPHENS.split(word)}
-    return found
+    return found | {stem(word) for word in found}
 
 
 def split_sentences(text: str) -> list[str]:

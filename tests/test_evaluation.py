@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from paper_bench.evaluation import (
+    QUESTION_TYPES,
+    Question,
     QuestionFileError,
     QuestionResult,
     abstention_correct,
     build_report,
     citation_counts,
+    cites_gold,
     format_table,
     keyword_hit,
     load_questions,
     percentile,
     recall_at_k,
     reciprocal_rank,
+    run_engine_question,
     score,
+    supported_claims,
     write_report,
 )
 
@@ -183,6 +189,19 @@ GOOD = '{"id": "a", "type": "fact", "question": "Q?", "gold_titles": ["T"], "key
         ('{"id": "b", "type": "fact", "question": "Q?", "gold_titles": "T"}', "list of non-empty"),
         ('{"id": "b", "type": "follow_up", "question": "Q?", "gold_titles": ["T"], '
          '"history": [{"role": "bot", "content": "x"}]}', "'history' must be"),
+        ('{"id": "b", "type": "follow_up", "question": "Q?", "gold_titles": ["T"], '
+         '"history": [{"role": "user", "content": "x"}, {"role": "assistant"}]}',
+         "turn 2 has no content"),
+        ('{"id": "b", "type": "follow_up", "question": "Q?", "gold_titles": ["T"], '
+         '"history": {"role": "user", "content": "x"}}', "'history' must be a list"),
+        ('{"id": "b", "type": "follow_up", "question": "Q?", "gold_titles": ["T"]}',
+         "a follow_up question needs a 'history'"),
+        ('{"id": "b", "type": "comparison", "question": "Q?", "gold_titles": ["T"]}',
+         "needs at least two different gold_titles"),
+        ('{"id": "b", "type": "comparison", "question": "Q?", "gold_titles": ["T", "t."]}',
+         "needs at least two different gold_titles"),
+        ('{"id": "b", "type": "compare", "question": "Q?", "gold_titles": ["T", "U"]}',
+         "type 'compare' is not one of"),
         (GOOD, "id 'a' already used on line 1"),
     ],
 )  # fmt: skip
@@ -211,3 +230,238 @@ def test_shipped_dev_set_meets_the_issue():
     assert kinds.count("out_of_collection") >= 10 and kinds.count("follow_up") >= 8
     assert all(q.history for q in questions if q.type == "follow_up")
     assert all(q.keywords for q in questions if q.type == "fact")
+
+
+# Comparison and metadata questions, several-turn histories, and the safety metrics.
+
+
+def test_question_types_keep_the_old_ones_and_add_comparison_and_metadata():
+    assert {"lookup", "fact", "topic", "out_of_collection", "follow_up"} < set(QUESTION_TYPES)
+    assert {"comparison", "metadata"} < set(QUESTION_TYPES)
+
+
+def test_comparison_with_a_three_turn_history_loads(tmp_path):
+    history = [
+        {"role": "user", "content": "Which papers merge fine-tuned models?"},
+        {"role": "assistant", "content": "DARE [1] and TIES [2] do."},
+        {"role": "user", "content": "ok and the cherokee one"},
+    ]
+    comparison = {
+        "id": "c1",
+        "type": "comparison",
+        "question": "how do those two differ",
+        "gold_titles": ["Paper A", "Paper B"],
+        "history": history,
+    }
+    metadata = {"id": "m1", "type": "metadata", "question": "who wrote it", "gold_titles": ["C"]}
+    path = write_lines(tmp_path, json.dumps(comparison), json.dumps(metadata))
+    first, second = load_questions(path)
+    assert first == Question("c1", "comparison", "how do those two differ",
+                             ("Paper A", "Paper B"), (), tuple(history))  # fmt: skip
+    assert first.answerable and len(first.history) == 3
+    assert (second.type, second.gold_titles, second.history) == ("metadata", ("C",), ())
+    assert [q.id for q in load_questions(path, ["comparison"])] == ["c1"]
+
+
+def test_cites_gold_every_paper_for_a_comparison_any_one_otherwise():
+    # A comparison citing one of its two papers does not count; both (any spelling) do.
+    assert not cites_gold(["Paper A"], ["Paper A", "Paper B"], every=True)
+    assert cites_gold(["paper b", "PAPER A.", "Paper X"], ["Paper A", "Paper B"], every=True)
+    # Any other type: one of several gold titles suffices, none does not.
+    assert cites_gold(["Paper B"], ["Paper A", "Paper B"], every=False)
+    assert not cites_gold(["Paper X"], ["Paper A", "Paper B"], every=False)
+    assert not cites_gold([], ["Paper A"], every=False)  # an abstention cites nothing
+    with pytest.raises(ValueError):
+        cites_gold(["Paper A"], [], every=False)
+
+
+def test_supported_claims_need_a_cited_source():
+    claims = [
+        {"text": "A does x [1].", "supported": True, "source_n": 1},
+        {"text": "B does y [3].", "supported": True, "source_n": 3},  # 3 is not cited
+        {"text": "So both.", "supported": False, "source_n": None},
+        {"text": "C does z [2].", "supported": True, "source_n": 2},
+    ]
+    assert supported_claims(claims, [1, 2]) == 2
+    assert supported_claims(claims, []) == 0
+    assert supported_claims([], [1]) == 0
+
+
+def checked(kind, cited, gold, abstained=False, claims=0, supported=0, unsupported=0):
+    return QuestionResult(
+        id=f"{kind}-{len(cited)}-{abstained}",
+        type=kind,
+        question="?",
+        answer="Not found." if abstained else "An answer [1].",
+        abstained=abstained,
+        retrieved_titles=[*gold, *cited],
+        cited_titles=cited,
+        gold_titles=gold,
+        keywords=[],
+        claims=claims,
+        claims_supported=supported,
+        unsupported_shown=unsupported,
+    )
+
+
+def six_results():
+    return [
+        # Comparison citing only A of A and B: gold not cited. 2 sentences, 1 unsupported.
+        checked("comparison", ["Paper A"], ["Paper A", "Paper B"], claims=2, supported=1,
+                unsupported=1),
+        # Comparison citing both (one in another spelling): gold cited, 3 sentences supported.
+        checked("comparison", ["Paper B", "paper a"], ["Paper A", "Paper B"], claims=3,
+                supported=3),
+        # Topic with two gold papers citing one of them: gold cited; its 1 sentence unsupported.
+        checked("topic", ["Paper D"], ["Paper C", "Paper D"], claims=1, unsupported=1),
+        # Metadata question wrongly abstained on: a false abstention, gold not cited.
+        checked("metadata", [], ["Paper E"], abstained=True),
+        # Out of collection, answered with 1 unsupported sentence: counts against ooc_abstention.
+        checked("out_of_collection", ["Paper X"], [], claims=1, unsupported=1),
+        # Out of collection, rightly abstained on.
+        checked("out_of_collection", [], [], abstained=True),
+    ]  # fmt: skip
+
+
+def test_safety_metrics_overall_by_hand():
+    metrics = score(six_results())
+    # Answerable: 4, of which 1 (metadata) abstained on.
+    assert metrics["false_abstention_rate"] == pytest.approx(1 / 4)
+    # Out of collection: 2, of which 1 abstained on (the answered one counts against).
+    assert metrics["ooc_abstention"] == pytest.approx(1 / 2)
+    # Gold requirement met: comparison 1 no, comparison 2 yes, topic yes, metadata no.
+    assert metrics["gold_cited"] == pytest.approx(2 / 4)
+    # Sentences shown: 2 + 3 + 1 + 0 + 1 + 0 = 7; supported: 1 + 3 = 4.
+    assert metrics["claims"] == 7
+    assert metrics["claim_support"] == pytest.approx(4 / 7)
+    # Unsupported sentences shown: 1 + 1 + 1.
+    assert metrics["unsupported_shown"] == 3
+    # Right on: both comparisons, the topic, the abstained out-of-collection one.
+    assert metrics["abstention_accuracy"] == pytest.approx(4 / 6)
+
+
+def test_safety_metrics_by_type_by_hand():
+    by_type = build_report(six_results())["by_type"]
+    assert list(by_type) == ["topic", "metadata", "comparison", "out_of_collection"]
+    comparison = by_type["comparison"]
+    assert comparison["gold_cited"] == 0.5
+    assert comparison["false_abstention_rate"] == 0.0
+    assert comparison["ooc_abstention"] is None
+    assert comparison["claim_support"] == pytest.approx(4 / 5)
+    assert comparison["unsupported_shown"] == 1
+    metadata = by_type["metadata"]
+    assert (metadata["false_abstention_rate"], metadata["gold_cited"]) == (1.0, 0.0)
+    assert metadata["claim_support"] is None  # no sentence shown: nothing to measure
+    assert metadata["unsupported_shown"] == 0
+    ooc = by_type["out_of_collection"]
+    assert ooc["false_abstention_rate"] is None and ooc["gold_cited"] is None
+    assert ooc["ooc_abstention"] == 0.5
+    assert (ooc["claim_support"], ooc["unsupported_shown"]) == (0.0, 1)
+    assert by_type["topic"]["gold_cited"] == 1.0
+
+
+def test_no_claims_leaves_claim_support_unmeasured():
+    metrics = score(three_results())
+    assert metrics["claim_support"] is None
+    assert (metrics["claims"], metrics["unsupported_shown"]) == (0, 0)
+    # fact: gold A cited; topic: B of B and D cited (one suffices).
+    assert metrics["gold_cited"] == 1.0
+
+
+def test_report_records_the_new_fields_per_question(tmp_path):
+    report = build_report(six_results())
+    rows = report["results"]
+    assert [row["all_gold_cited"] for row in rows] == [False, True, True, False, None, None]
+    assert [row["claims"] for row in rows] == [2, 3, 1, 0, 1, 0]
+    assert [row["claims_supported"] for row in rows] == [1, 3, 0, 0, 0, 0]
+    assert [row["unsupported_shown"] for row in rows] == [1, 0, 1, 0, 1, 0]
+    json_path, _ = write_report(report, tmp_path)
+    saved = json.loads(json_path.read_text())
+    assert saved["overall"]["ooc_abstention"] == 0.5
+    assert saved["results"][0]["all_gold_cited"] is False
+
+
+def test_table_has_scores_and_safety_within_100_columns():
+    table = format_table(build_report(six_results()))
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 100
+    for header in ("gold.cited", "false.abst", "ooc.abst", "supported", "unsupported"):
+        assert header in table
+    overall = [line.split() for line in lines if line.startswith("overall")]
+    assert len(overall) == 2  # one row in each table
+    # n, abstain.acc, false.abst, ooc.abst, claims, supported, unsupported
+    assert overall[1][1:] == ["6", "0.67", "0.25", "0.50", "7", "0.57", "3"]
+    comparison = [line.split() for line in lines if line.startswith("comparison")][1]
+    assert comparison[1:] == ["2", "1.00", "0.00", "-", "5", "0.80", "1"]
+
+
+class FakeEngine:
+    """Streams two pieces of text, then the answer; keeps the history it was given."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.history = None
+
+    def stream(self, question, history):
+        self.history = history
+        yield "Both "
+        yield "merge models [1][2]."
+        yield self.answer
+
+
+def engine_answer(**extra):
+    from assistant.answer.citations import Citation
+    from assistant.answer.result import Answer
+
+    answer = Answer(
+        question="how do those two differ",
+        text="Both merge models [1][2]. So both.",
+        abstained=False,
+        mode="answer",
+        citations=[Citation(1, 4, "a", "Paper A"), Citation(2, 7, "b", "Paper B")],
+        papers=[SimpleNamespace(title=t) for t in ("Paper B", "Paper A", "Paper C")],
+        timings={"retrieval_ms": 5.0, "total_ms": 90.0},
+        intent="comparison",
+    )
+    for name, value in extra.items():
+        setattr(answer, name, value)  # the fields the engine is gaining
+    return answer
+
+
+COMPARISON = Question(
+    "c1", "comparison", "how do those two differ", ("Paper A", "Paper B"), (),
+    ({"role": "user", "content": "merging?"}, {"role": "assistant", "content": "DARE [1]."},
+     {"role": "user", "content": "and TIES"}),
+)  # fmt: skip
+CLAIMS = [
+    {"text": "A drops deltas [1].", "supported": True, "source_n": 1},
+    {"text": "B trims them [3].", "supported": True, "source_n": 3},  # 3 is not a citation
+    {"text": "So both.", "supported": False, "source_n": None},
+]
+
+
+def test_run_engine_question_records_claims_and_gold():
+    engine = FakeEngine(engine_answer(claims=CLAIMS))
+    result = run_engine_question(engine, COMPARISON)
+    assert engine.history == list(COMPARISON.history) and len(engine.history) == 3
+    assert result.cited_titles == ["Paper A", "Paper B"]
+    assert result.retrieved_titles == ["Paper B", "Paper A", "Paper C"]
+    assert result.all_gold_cited is True
+    # 3 sentences shown, 1 supported by a cited source; the engine gave no count of the
+    # unsupported ones, so the claims marked unsupported count: 1.
+    assert (result.claims, result.claims_supported, result.unsupported_shown) == (3, 1, 1)
+    assert "first_text_ms" in result.timings
+
+
+def test_run_engine_question_takes_the_engines_unsupported_count():
+    answer = engine_answer(claims=CLAIMS, unsupported_shown=2)
+    result = run_engine_question(FakeEngine(answer), COMPARISON)
+    assert result.unsupported_shown == 2
+
+
+def test_run_engine_question_without_claims():
+    answer = engine_answer()
+    answer.citations = answer.citations[:1]  # only Paper A cited
+    result = run_engine_question(FakeEngine(answer), COMPARISON)
+    assert (result.claims, result.claims_supported, result.unsupported_shown) == (0, 0, 0)
+    assert result.all_gold_cited is False  # a comparison must cite both

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.engine import Engine
-from assistant.answer.history import retrieval_query, trim_history
+from assistant.answer.history import prose_history, retrieval_query, trim_history
 from assistant.answer.policy import Intent, classify, is_planted_instruction
 from assistant.answer.prompts import NOT_FOUND
 from assistant.answer.result import Answer
@@ -32,20 +32,24 @@ def engine_with(tmp_path, settings, fake_index):
     return build
 
 
-def test_answer_cites_only_given_sources_renumbered(engine_with):
+def test_the_code_cites_the_source_that_supports_each_sentence(engine_with):
+    # The model's markers are not trusted: [2] and the invented [9] go, and the sentence
+    # cites the one source that holds its words and its number.
     engine, model = engine_with("ZebraNet improves mask accuracy by 7.5 points [2][1][9].")
     answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy?")
     assert not answer.abstained and answer.mode == "answer"
-    assert answer.text == "ZebraNet improves mask accuracy by 7.5 points [1][2]."
+    assert answer.text == "ZebraNet improves mask accuracy by 7.5 points [1]."
+    assert [c.title for c in answer.citations] == ["ZebraNet: Segmenting Zebra Stripes"]
     retrieved = {hit.paper_id for hit in answer.papers}
     assert set(answer.cited_paper_ids) <= retrieved
     prompt = model.calls[0][-1]["content"]
-    assert "[1] ZebraNet: Segmenting Zebra Stripes" in prompt
+    assert "] ZebraNet: Segmenting Zebra Stripes" in prompt
     assert answer.references()[0].startswith("[1] ")
+    assert answer.claims == [{"text": answer.text[:-5] + ".", "supported": True, "source_n": 1}]
 
 
 def test_streamed_pieces_add_up_to_the_final_text(engine_with):
-    engine, _ = engine_with("Zebra stripes are segmented [1] with masks [3].")
+    engine, _ = engine_with("Zebra stripes are segmented [1] with masks [3]. Herds are counted.")
     items = list(engine.stream("How are zebra stripes segmented with masks?"))
     final = items[-1]
     assert isinstance(final, Answer)
@@ -53,42 +57,106 @@ def test_streamed_pieces_add_up_to_the_final_text(engine_with):
 
 
 def test_unrelated_question_abstains_without_calling_the_model(engine_with):
-    # The fake embedder's hashed buckets give any two texts some similarity; 0.5 is
-    # above what this question reaches with every paper.
-    engine, model = engine_with("should never be used", min_similarity=0.5)
+    engine, model = engine_with("should never be used")
     answer = engine.ask("Sourdough bread recipe using rye flour?")
-    assert max(hit.dense_similarity for hit in answer.papers) < 0.5
-    assert answer.abstained and answer.text == NOT_FOUND
+    assert answer.abstained and NOT_FOUND in answer.text
+    # Named as the question wrote it; "bread", "rye" and "flour" are everyday words.
+    assert answer.text.startswith("No indexed paper mentions 'Sourdough'.")
     assert answer.citations == [] and model.calls == []
     assert answer.papers_label == "Closest matches"
 
 
-def test_question_naming_something_absent_abstains(engine_with):
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How does FlashAttention segment zebra stripes?",
+        "how does flashattention segment zebra stripes?",  # case never decides
+    ],
+)
+def test_question_about_something_absent_abstains_and_names_it(engine_with, question):
     engine, model = engine_with("should never be used")
-    answer = engine.ask("How does FlashAttention segment zebra stripes?")
+    answer = engine.ask(question)
     assert answer.abstained and model.calls == []
+    assert "No indexed paper mentions 'flashattention'" in answer.text.replace(
+        "FlashAttention", "flashattention"
+    )
 
 
-def test_model_refusal_becomes_the_not_found_answer(engine_with):
-    engine, _ = engine_with(f"{NOT_FOUND} [1]")
-    answer = engine.ask("Which zebra stripe datasets use infrared cameras?")
-    assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hi! quick question for my reading group: how much does zebranet improve mask accuracy?",
+        "How much does ZebraNet improve mask accuracy? My colleague at Stanford asked.",
+        "how much does zebranet improve mask acuracy, in two bullet points please",
+    ],
+)
+def test_chatty_and_careless_questions_are_answered(engine_with, question):
+    engine, model = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    answer = engine.ask(question)
+    assert not answer.abstained and model.calls
+    assert answer.text == "ZebraNet improves mask accuracy by 7.5 points [1]."
 
 
-def test_bare_marker_answer_is_made_readable(engine_with):
-    engine, _ = engine_with("[1]")
+def test_a_reply_with_nothing_supported_becomes_the_not_found_answer(engine_with):
+    engine, _ = engine_with(f"{NOT_FOUND} The sources do not mention infrared cameras [1].")
     answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy?")
-    assert answer.text.startswith("ZebraNet: Segmenting Zebra Stripes: ")
-    assert "7.5 points" in answer.text and answer.text.endswith("[1]")
+    assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+    assert answer.papers_label == "Closest matches" and len(answer.dropped) == 2
+
+
+def test_a_hedge_is_dropped_on_its_own(engine_with):
+    engine, _ = engine_with(
+        "ZebraNet improves mask accuracy by 7.5 points [1]. "
+        "However, the sources do not mention the backbone it uses."
+    )
+    answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy?")
+    assert answer.text == "ZebraNet improves mask accuracy by 7.5 points [1]."
+    assert answer.dropped == ["However, the sources do not mention the backbone it uses."]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The collection states that ZebraNet uses 40,000 images [1].",  # a number not there
+        "ZebraNet was trained on penguins in Antarctica by volunteers.",  # words not there
+        "[1]",  # no claim at all
+    ],
+)
+def test_unsupported_sentences_are_never_shown(engine_with, reply):
+    engine, _ = engine_with(reply)
+    answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy?")
+    assert answer.abstained and answer.text == NOT_FOUND
+    assert answer.unsupported_shown == 0
+
+
+def test_an_uncited_sentence_gets_the_citation_of_its_source(engine_with):
+    engine, _ = engine_with("We count savanna wildlife herds from drone video.")
+    answer = engine.ask("How are savanna wildlife herds counted from drones?")
+    assert answer.text == "We count savanna wildlife herds from drone video [1]."
+    assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
+
+
+def test_a_comparison_cites_every_paper_compared(engine_with):
+    engine, _model = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    answer = engine.ask("compare zebranet and the drone wildlife counter")
+    titles = [c.title for c in answer.citations]
+    assert titles == ["ZebraNet: Segmenting Zebra Stripes", "Counting Savanna Wildlife from Drones"]
+    assert "94 percent" in answer.text or "drone" in answer.text.lower()
+
+
+def test_a_comparison_says_which_side_is_not_in_the_collection(engine_with):
+    engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    answer = engine.ask("Which works better, ZebraNet or FlashAttention?")
+    assert answer.intent == "comparison" and not answer.abstained
+    assert answer.text.startswith("No indexed paper mentions 'FlashAttention'")
     assert [c.title for c in answer.citations] == ["ZebraNet: Segmenting Zebra Stripes"]
 
 
-def test_uncited_answer_is_attributed_to_the_source_it_quotes(engine_with):
-    engine, _ = engine_with("ZebraNet improves stripe mask accuracy by 7.5 points.")
-    answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy?")
-    assert answer.text.endswith("[1]")
-    assert answer.citations[0].title == "ZebraNet: Segmenting Zebra Stripes"
-    assert "matched" in answer.papers_label
+def test_a_metadata_question_is_answered_from_the_record(engine_with):
+    engine, model = engine_with("should never be used")
+    answer = engine.ask("when was zebranet published?")
+    assert answer.mode == "metadata" and model.calls == []
+    assert "Oct 9" in answer.text and answer.citations[0].title.startswith("ZebraNet")
 
 
 def test_evidence_stays_within_the_token_budget(engine_with):
@@ -100,7 +168,7 @@ def test_evidence_stays_within_the_token_budget(engine_with):
 
 
 def test_planted_instructions_never_reach_the_prompt(engine_with):
-    engine, model = engine_with("Solvers are benchmarked on molecules [1].")
+    engine, model = engine_with("We benchmark quantum chemistry solvers on small molecules.")
     engine.ask("How are quantum chemistry solvers benchmarked on molecules?")
     prompt = model.calls[0][-1]["content"]
     assert "Quantum Chemistry Solver Benchmarks" in prompt
@@ -110,7 +178,7 @@ def test_planted_instructions_never_reach_the_prompt(engine_with):
 
 
 def test_lookup_shows_titles_before_the_model_runs(engine_with):
-    engine, model = engine_with("ZebraNet segments stripes [1].")
+    engine, model = engine_with("ZebraNet segments zebra stripes.")
     stream = engine.stream("Which paper segments zebra stripes?")
     first = next(stream)
     assert first.startswith("1. ZebraNet: Segmenting Zebra Stripes") and model.calls == []
@@ -139,7 +207,8 @@ def test_follow_up_retrieves_with_the_history(engine_with):
     engine, model = engine_with("They reach 94 percent [1].")
     answer = engine.ask(question, history)
     assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"
-    assert model.calls[0][1:3] == history  # the history went into the prompt, oldest first
+    # The history's prose went into the prompt, oldest first, without citation markers.
+    assert model.calls[0][1:3] == prose_history(history)
     assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
 
 

@@ -52,7 +52,7 @@ def test_exposing_without_a_login_is_warned_about(ui_with, caplog):
 def test_with_logins_the_page_and_api_need_one(ui_with):
     from gradio_client import Client
 
-    handlers, _ = ui_with("ZebraNet improves mask accuracy by 9 percent [S1].", "unused")
+    handlers, _ = ui_with("ZebraNet improves mask accuracy by 7.5 points [S1].", "unused")
     engine = handlers.engine
     engine.settings = engine.settings.model_copy(update={"ui_users": SecretStr("ada:s3cret")})
     port = free_port()
@@ -67,7 +67,7 @@ def test_with_logins_the_page_and_api_need_one(ui_with):
             Client(url, auth=("ada", "wrong"), verbose=False)
         client = Client(url, auth=("ada", "s3cret"), verbose=False)
         _, chat, _, _ = client.predict(ZEBRA, "Answer", 5, 0.0, 100, api_name="/chat")
-        assert "9 percent" in chat[-1]["content"][0]["text"]
+        assert "7.5 points" in chat[-1]["content"][0]["text"]
     finally:
         demo.close()
 

@@ -25,19 +25,27 @@ def test_highlight_marks_query_words_and_escapes_the_rest():
 
 
 def test_answer_streams_then_shows_references_sources_and_timings(ui_with):
-    handlers, _ = ui_with("ZebraNet improves stripe mask accuracy by 7.5 points [1].")
+    handlers, _ = ui_with(
+        "ZebraNet improves stripe mask accuracy by 7.5 points [1]. "
+        "Training uses 12,000 labelled zebra images. It was trained on Mars by astronauts."
+    )
     updates = run(handlers, ZEBRA)
     box, chat, turns, sources, status = updates[-1]
     assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
+    # Streamed a checked sentence at a time (the third, unsupported, never appears).
     streamed = [update[1][-1]["content"] for update in updates[1:-1]]
-    assert len(streamed) > 3 and all(b.startswith(a) for a, b in pairwise(streamed))
+    assert len(streamed) == 2 and all(b.startswith(a) for a, b in pairwise(streamed))
+    assert "Mars" not in chat[-1]["content"]
     assert chat[-1]["content"].startswith(streamed[-1])
     assert "**References**\n[1] ZebraNet: Segmenting Zebra Stripes" in chat[-1]["content"]
     assert "[1] cited" in sources and "ZebraNet: Segmenting Zebra Stripes" in sources
     assert "<mark>accuracy</mark>" in sources and "retrieved, not cited" in sources
     assert "fake-chat" in status and "**3** papers indexed" in status and "tokens/s" in status
     assert turns == [Turn(ZEBRA, turns[0].reply, chat[-1]["content"], turns[0].timings)]
-    assert turns[0].reply == "ZebraNet improves stripe mask accuracy by 7.5 points [1]."
+    assert turns[0].reply == (
+        "ZebraNet improves stripe mask accuracy by 7.5 points [1]. "
+        "Training uses 12,000 labelled zebra images [1]."
+    )
 
 
 def test_follow_up_question_sees_the_conversation(ui_with):
@@ -46,15 +54,15 @@ def test_follow_up_question_sees_the_conversation(ui_with):
     chat = run(handlers, "What accuracy did they reach?", turns)[-1][1]
     assert [m["content"] for m in model.calls[1][1:3]] == [
         HERDS,
-        "Herds are counted from drone video [1].",
+        "Herds are counted from drone video.",  # the answer's prose, markers dropped
     ]
     assert len(chat) == 4 and "Counting Savanna Wildlife from Drones" in chat[-1]["content"]
 
 
 def test_abstention_shows_the_not_found_message_and_closest_matches(ui_with):
-    handlers, model = ui_with("never used", min_similarity=0.5)
+    handlers, model = ui_with("never used")
     _, chat, _, sources, _ = run(handlers, "Sourdough bread recipe using rye flour?")[-1]
-    assert chat[-1]["content"].startswith(NOT_FOUND)
+    assert chat[-1]["content"].startswith("No indexed paper mentions 'Sourdough'. " + NOT_FOUND)
     assert "Closest matches in the collection" in chat[-1]["content"]
     assert "<h3>Closest matches</h3>" in sources and "closest match" in sources
     assert model.calls == []
@@ -181,3 +189,61 @@ def test_the_page_offers_the_chat_api_and_no_telemetry(ui_with):
     api_names = {fn.api_name for fn in demo.fns.values()}
     assert {"chat", "add_papers"} <= api_names
     assert demo.analytics_enabled is False
+
+
+def _panel_answer(abstained: bool = False, relevant_ids: set[str] | None = None):
+    """An answer about SegPrompt: one cited paper, one relevant, two unrelated matches."""
+    from assistant.answer.citations import Citation
+    from assistant.answer.result import Answer
+    from assistant.retrieval.hybrid import PaperHit
+
+    def hit(paper_id: str, title: str) -> PaperHit:
+        return PaperHit(paper_id, title, 0.03, dense_similarity=0.3, snippet=f"About {title}.")
+
+    papers = [
+        hit("seg", "SegPrompt: Category-level Prompt Learning"),
+        hit("open", "Open-World Segmentation Benchmarks"),
+        hit("far1", "Quantum <b>Chemistry</b> Solvers"),
+        hit("far2", "Glacier Melt Forecasting"),
+    ]
+    cited = [] if abstained else [Citation(1, 1, "seg", papers[0].title)]
+    answer = Answer(
+        "When does SegPrompt fail?",
+        "text",
+        abstained=abstained,
+        mode="abstain" if abstained else "answer",
+        citations=cited,
+        papers=papers,
+        papers_label="Closest matches" if abstained else "Retrieved papers",
+    )
+    answer.relevant_ids = relevant_ids  # None: an answer that does not record the decision
+    return answer
+
+
+def test_sources_panel_folds_the_papers_the_relevance_decision_rejected():
+    from assistant.ui.html import sources_panel
+
+    panel = sources_panel(_panel_answer(relevant_ids={"seg", "open"}))
+    shown, folded = panel.split("<details>")
+    assert folded.startswith("<summary>Other matches (2)</summary>")
+    assert shown.index("[1] cited") < shown.index("SegPrompt") < shown.index("Open-World")
+    assert "retrieved, not cited" in shown and "Open-World Segmentation" not in folded
+    for title in ("Quantum &lt;b&gt;Chemistry&lt;/b&gt; Solvers", "Glacier Melt Forecasting"):
+        assert title not in shown and title in folded
+    assert "<b>Chemistry" not in panel and folded.endswith("</details>")
+
+
+def test_sources_panel_shows_every_match_without_a_relevance_decision():
+    from assistant.ui.html import sources_panel
+
+    panel = sources_panel(_panel_answer())
+    assert "<details>" not in panel and panel.count("retrieved, not cited") == 3
+    assert panel.index("[1] cited") < panel.index("Glacier Melt Forecasting")
+
+
+def test_sources_panel_keeps_an_abstentions_closest_matches_in_view():
+    from assistant.ui.html import sources_panel
+
+    panel = sources_panel(_panel_answer(abstained=True, relevant_ids=set()))
+    assert "<details>" not in panel and "cited" not in panel
+    assert panel.startswith("<h3>Closest matches</h3>") and panel.count("closest match") == 4

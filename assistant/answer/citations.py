@@ -82,3 +82,43 @@ def is_bare_citation(text: str) -> bool:
     """True for answers that are only markers and punctuation, like "[1]" or "Source [1]."."""
     words = re.findall(r"[A-Za-z]{2,}", strip_markers(text))
     return len([w for w in words if w.lower() not in {"source", "sources", "see"}]) == 0
+
+
+# Where a streamed reply's sentence ends: ". ", "! ", "? " before the next sentence's first
+# character, or a line break (lists). The next character must be there to tell "5.6" apart.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'\[*-])|\n+")
+
+
+class SentenceStream:
+    """A streamed reply cut into whole sentences, so each can be checked before it is shown."""
+
+    def __init__(self) -> None:
+        self.pending = ""
+
+    def feed(self, piece: str) -> list[str]:
+        """The sentences completed by ``piece`` (a sentence is complete once the next begins)."""
+        self.pending += piece
+        ends = list(SENTENCE_END.finditer(self.pending))
+        if not ends:
+            return []
+        done, self.pending = self.pending[: ends[-1].start()], self.pending[ends[-1].end() :]
+        return [s.strip() for s in SENTENCE_END.split(done) if s and s.strip()]
+
+    def finish(self) -> list[str]:
+        rest, self.pending = self.pending.strip(), ""
+        return [s.strip() for s in SENTENCE_END.split(rest) if s and s.strip()]
+
+
+class Numbering:
+    """Citation numbers in order of first use: the first source cited is [1], and so on."""
+
+    def __init__(self) -> None:
+        self.order: list[int] = []  # source ids
+
+    def mark(self, source_ids: list[int]) -> str:
+        numbers = []
+        for source_id in source_ids:
+            if source_id not in self.order:
+                self.order.append(source_id)
+            numbers.append(self.order.index(source_id) + 1)
+        return "".join(f"[{n}]" for n in sorted(set(numbers)))

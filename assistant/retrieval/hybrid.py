@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class PaperHit:
     score: float
     dense_similarity: float = 0.0
     bm25_score: float = 0.0
+    introduction_score: float = 0.0
     passages: list[str] = field(default_factory=list)
     snippet: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -81,6 +83,9 @@ class ChunkTable:
     position: dict[str, int]
     bm25: BM25
     vocabulary: set[str]
+    chunks_of_paper: dict[str, list[int]]  # paper id -> its chunks' positions
+    papers: list[str]  # paper ids, in the order of ``introductions``
+    introductions: BM25  # per paper: its title and the sentences that state its contribution
 
 
 class HybridSearch:
@@ -107,6 +112,10 @@ class HybridSearch:
             ids.append(chunk_id)
             texts.append(document or "")
             metadata.append(chunk_metadata)
+        chunks_of_paper: dict[str, list[int]] = defaultdict(list)
+        for position, chunk_metadata in enumerate(metadata):
+            chunks_of_paper[chunk_metadata["paper_id"]].append(position)
+        papers = list(chunks_of_paper)
         self.chunks = ChunkTable(
             ids,
             texts,
@@ -114,12 +123,34 @@ class HybridSearch:
             {chunk_id: i for i, chunk_id in enumerate(ids)},
             BM25(texts),
             build_vocabulary(texts),
+            dict(chunks_of_paper),
+            papers,
+            BM25([introduction(metadata, chunks_of_paper[paper]) for paper in papers]),
         )
         log.info("BM25 over %d chunks built in %.2f s", len(ids), time.perf_counter() - started)
 
     @property
     def vocabulary(self) -> set[str]:
         return self.chunks.vocabulary
+
+    def term_weight(self, term: str) -> float | None:
+        """BM25's idf of a (tokenized) term over the chunks; None when no chunk has it."""
+        bm25 = self.chunks.bm25
+        return bm25.idf(term) if term in bm25.postings else None
+
+    @property
+    def rarest_weight(self) -> float:
+        """The idf of a term that no chunk has: the highest there is."""
+        return self.chunks.bm25.idf("")
+
+    def paper_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
+        """Every word of each paper's indexed text (title and abstract), folded for matching."""
+        chunks = self.chunks
+        found = {}
+        for paper_id in paper_ids:
+            text = " ".join(chunks.texts[p] for p in chunks.chunks_of_paper.get(paper_id, []))
+            found[paper_id] = build_vocabulary([text]) | set(tokenize(text))
+        return found
 
     def _dense(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity), best first."""
@@ -145,15 +176,37 @@ class HybridSearch:
         top = np.argsort(-scores, kind="stable")[:n]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def search(self, query: str, k: int | None = None) -> list[PaperHit]:
-        """The ``k`` best papers for ``query``, best first."""
+    def _introducing(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
+        """Chunks of the papers whose title or contribution sentences match ``query`` best
+        (each paper's first chunk stands for it)."""
+        scores = chunks.introductions.scores(query)
+        if not len(scores):
+            return []
+        top = np.argsort(-scores, kind="stable")[:n]
+        return [
+            (chunks.chunks_of_paper[chunks.papers[i]][0], float(scores[i]))
+            for i in top
+            if scores[i] > 0
+        ]
+
+    def search(
+        self, query: str, k: int | None = None, *, introduced: bool = False
+    ) -> list[PaperHit]:
+        """The ``k`` best papers for ``query``, best first.
+
+        ``introduced``: for "which paper introduced X?", a third ranking by where a paper
+        states its contribution (title, "we propose/introduce/present ..."), so a paper that
+        introduces X ranks above the many that merely use it.
+        """
         chunks = self.chunks
         k = k or self.settings.top_k
         n = max(self.settings.candidate_chunks, k * 4)
-        rankings = (
+        rankings: tuple[tuple[list[tuple[int, float]], str], ...] = (
             (self._dense(chunks, query, n), "dense_similarity"),
             (self._lexical(chunks, query, n), "bm25_score"),
         )
+        if introduced:
+            rankings += ((self._introducing(chunks, query, n), "introduction_score"),)
         hits: dict[str, PaperHit] = {}
         chunk_scores: dict[int, float] = defaultdict(float)
         for ranking, attribute in rankings:
@@ -184,6 +237,37 @@ class HybridSearch:
             }
             hit.snippet = best_snippet(query, hit.passages)
         return ranked
+
+
+# A sentence in which a paper states what it contributes.
+CONTRIBUTION = re.compile(
+    r"\b(we|this\s+(paper|work|study|article)|here\s+we|our\s+(work|paper))\s+"
+    r"(\w+\s+){0,2}?(propose|introduce|present|release|develop|design|build|create|"
+    r"construct|contribute|describe|unveil|announce|curate|collect)s?\b",
+    re.IGNORECASE,
+)
+
+
+def introduction(metadata: list[dict[str, Any]], positions: list[int]) -> str:
+    """A paper's title and the sentences of its abstract that state its contribution."""
+    first = metadata[positions[0]]
+    abstract = first.get("abstract", "")
+    stated = [s for s in split_sentences(abstract) if CONTRIBUTION.search(s)]
+    return " ".join([first["title"], first["title"], *stated])
+
+
+def fuse(rankings: list[list[PaperHit]], k: int, rrf_k: int) -> list[PaperHit]:
+    """Several rankings of papers as one, by reciprocal rank (the first ranking's hits kept)."""
+    scores: dict[str, float] = defaultdict(float)
+    hits: dict[str, PaperHit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            scores[hit.paper_id] += 1.0 / (rrf_k + rank)
+            hits.setdefault(hit.paper_id, hit)
+    ordered = sorted(hits.values(), key=lambda h: -scores[h.paper_id])
+    for hit in ordered:
+        hit.score = scores[hit.paper_id]
+    return ordered[:k]
 
 
 class PaperRetriever(BaseRetriever):

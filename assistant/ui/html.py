@@ -25,6 +25,7 @@ CSS = """
 #sources .passage { font-size: 0.9em; line-height: 1.45; }
 #sources mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
 #sources h3 { margin: 4px 0 8px; font-size: 1em; }
+#sources details summary { cursor: pointer; margin: 4px 0 8px; }
 """
 
 
@@ -64,29 +65,40 @@ def _paper_card(hit: PaperHit, passage: str, query: str, tag: str, cited: bool) 
 
 
 def sources_panel(answer: Answer) -> str:
-    """Each cited paper with the passage the model was given, then the other retrieved ones."""
+    """Each cited paper with the passage the model was given, then the retrieved ones the
+    relevance decision kept; every other retrieved paper is folded under "Other matches".
+
+    An abstention shows its closest matches unfolded. Without ``relevant_ids`` (an answer
+    from before the decision was recorded) every retrieved paper is shown as before.
+    """
     sentences = {source.hit.paper_id: " ".join(source.sentences) for source in answer.sources}
     cited = {citation.paper_id: citation.n for citation in answer.citations}
     by_id = {hit.paper_id: hit for hit in answer.papers}
+
+    def card(hit: PaperHit, tag: str, is_cited: bool = False) -> str:
+        passage = sentences.get(hit.paper_id) or hit.snippet
+        return _paper_card(hit, passage, answer.question, tag, cited=is_cited)
+
     cards = [
-        _paper_card(
-            by_id[c.paper_id],
-            sentences.get(c.paper_id) or by_id[c.paper_id].snippet,
-            answer.question,
-            f"[{c.n}] cited",
-            cited=True,
-        )
+        card(by_id[c.paper_id], f"[{c.n}] cited", is_cited=True)
         for c in answer.citations
         if c.paper_id in by_id
     ]
-    tag = "closest match" if answer.abstained else "retrieved, not cited"
-    cards += [
-        _paper_card(hit, sentences.get(hit.paper_id) or hit.snippet, answer.question, tag, False)
-        for hit in answer.papers
-        if hit.paper_id not in cited
-    ]
+    others = [hit for hit in answer.papers if hit.paper_id not in cited]
+    relevant = getattr(answer, "relevant_ids", None)
+    folded: list[str] = []
+    if answer.abstained:
+        cards += [card(hit, "closest match") for hit in others]
+    else:
+        cards += [
+            card(hit, "retrieved, not cited")
+            for hit in others
+            if relevant is None or hit.paper_id in relevant
+        ]
+        if relevant is not None:
+            folded = [card(hit, "other match") for hit in others if hit.paper_id not in relevant]
     heading = answer.papers_label if answer.abstained or not cited else "Sources"
-    return _panel(heading, cards)
+    return _panel(heading, cards, folded)
 
 
 def found_panel(question: str, hits: list[PaperHit]) -> str:
@@ -98,9 +110,13 @@ def found_panel(question: str, hits: list[PaperHit]) -> str:
     return _panel("Papers found", cards)
 
 
-def _panel(heading: str, cards: list[str]) -> str:
-    body = "".join(cards) or "<p>No paper matched.</p>"
-    return f"<h3>{html.escape(heading)}</h3>{body}"
+def _panel(heading: str, cards: list[str], folded: list[str] | None = None) -> str:
+    """The heading, the cards, then the folded cards collapsed under "Other matches (N)"."""
+    body = "".join(cards)
+    if folded:
+        summary = f"<summary>Other matches ({len(folded)})</summary>"
+        body += f"<details>{summary}{''.join(folded)}</details>"
+    return f"<h3>{html.escape(heading)}</h3>{body or '<p>No paper matched.</p>'}"
 
 
 def placeholder_panel(message: str) -> str:

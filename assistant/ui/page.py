@@ -137,7 +137,8 @@ class ChatHandlers:
         except AssistantError as error:
             raise gr.Error(str(error)) from error
         assert answer is not None  # the engine always ends with its Answer
-        turns.append(Turn(question, answer.text, ui_html.reply_markdown(answer), answer.timings))
+        reply = answer.prose or answer.text  # history keeps prose, not title lists
+        turns.append(Turn(question, reply, ui_html.reply_markdown(answer), answer.timings))
         yield "", chat_messages(turns), turns, ui_html.sources_panel(answer), self.status(turns)
 
     def _find(

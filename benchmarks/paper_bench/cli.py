@@ -47,6 +47,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     def progress(number: int, result: evaluation.QuestionResult) -> None:
         state = "abstained" if result.abstained else f"{len(result.cited_titles)} cited"
+        if result.unsupported_shown:
+            state += f", {result.unsupported_shown} unsupported sentence(s) shown"
         print(
             f"[{number}/{len(questions)}] {result.id} {result.type}: {state}, "
             f"{result.timings.get('total_ms', 0):.0f} ms",

@@ -1,19 +1,40 @@
 """Evaluation over a question set: loading, pure metrics, running an engine, the report.
 
-How each kind of question enters each metric (also stated in BENCHMARKS.md):
+Question types: lookup (find the paper), fact (a detail of one paper), topic (papers on a
+subject), metadata (authors, dates, venues of a paper), comparison (two or more papers
+side by side), follow_up (asked after earlier turns, given as ``history``) and
+out_of_collection (the collection cannot answer). Every type but out_of_collection is
+answerable and names its gold papers in ``gold_titles``; a comparison names every paper
+it must cite (at least two).
 
-- Retrieval recall@k and MRR: questions with gold titles (every type but
-  out_of_collection). Recall@k is the share of a question's gold papers in the first k
-  retrieved, averaged over questions; MRR averages 1/rank of the first gold paper (0 when
-  none was retrieved).
+How each kind of question enters each metric (also stated in BENCHMARKS.md); every
+metric is reported per type and overall, and is None where no question enters it:
+
+- Retrieval recall@k and MRR: answerable questions (they have gold titles). Recall@k is
+  the share of a question's gold papers in the first k retrieved, averaged over
+  questions; MRR averages 1/rank of the first gold paper (0 when none was retrieved).
 - Keyword accuracy: questions with keywords; correct when the answer contains any one of
   them (case-insensitive, not inside a longer word or number). An abstention is a miss.
 - Citation precision, two shares over every citation of every question, pooled: cited
   papers that are gold (a citation on an out-of-collection question is never gold), and
   cited papers that were among those retrieved for the question (must be 100%).
-- Citation recall: gold papers cited, pooled over questions with gold titles.
+- Citation recall: gold papers cited, pooled over answerable questions.
+- Gold cited: share of answerable questions whose gold requirement the citations meet,
+  titles compared by ``title_key``. A comparison must cite EVERY gold paper; any other
+  type with several gold titles needs only one of them cited (they are alternatives, as
+  for a topic). An abstention cites nothing, so it is a miss.
 - Abstention accuracy: every question; correct when the system abstained exactly on the
-  out-of-collection ones.
+  out-of-collection ones. Its two sides apart: false abstention rate (answerable
+  questions abstained on / answerable questions; lower is better) and OOC abstention
+  (out-of-collection questions abstained on / out-of-collection questions; higher is
+  better, an answered one counts against it).
+- Claim support: from the engine's ``claims``, one per sentence shown as the answer:
+  sentences marked supported whose source is one of the answer's citations / all shown
+  sentences, pooled over every question (None when no question has claims, e.g. a system
+  that does not check its sentences, or only abstentions and lookups).
+- Unsupported shown: answer sentences shown to the user that no source supports, summed
+  over questions (the engine's ``unsupported_shown`` or its claims marked unsupported,
+  whichever is more).
 - Latency: retrieval and total for every question; first text (the first piece a user
   sees: the not-found reply, the lookup's titles, or the model's first token) for every
   question; time to first model token only for questions that reached the model.
@@ -35,8 +56,18 @@ import numpy as np
 from assistant.errors import AssistantError
 from assistant.records import title_key
 
-QUESTION_TYPES = ("lookup", "fact", "topic", "out_of_collection", "follow_up")
+QUESTION_TYPES = (
+    "lookup",
+    "fact",
+    "topic",
+    "metadata",
+    "comparison",
+    "out_of_collection",
+    "follow_up",
+)
 OUT_OF_COLLECTION = "out_of_collection"
+COMPARISON = "comparison"
+FOLLOW_UP = "follow_up"
 RECALL_KS = (1, 3, 5)
 PERCENTILES = (50, 90, 95)
 LATENCIES = ("retrieval_ms", "first_text_ms", "ttft_ms", "total_ms")
@@ -68,6 +99,25 @@ def _string_list(record: dict, key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _history(value: Any, where: str) -> tuple[dict[str, str], ...]:
+    """Earlier turns, oldest first, each ``{"role": "user"|"assistant", "content": str}``."""
+    shape = "a list of {'role': 'user'|'assistant', 'content': str}"
+    if not isinstance(value, list):
+        raise QuestionFileError(f"{where}: 'history' must be {shape}")
+    turns = []
+    for number, turn in enumerate(value, start=1):
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES:
+            raise QuestionFileError(
+                f"{where}: 'history' must be {shape}; turn {number} has no such role"
+            )
+        if not isinstance(turn.get("content"), str) or not turn["content"].strip():
+            raise QuestionFileError(
+                f"{where}: 'history' must be {shape}; turn {number} has no content"
+            )
+        turns.append({"role": turn["role"], "content": turn["content"]})
+    return tuple(turns)
+
+
 def parse_question(record: Any, where: str) -> Question:
     """One question from its JSON object; ``where`` ("file:line") prefixes every error."""
     if not isinstance(record, dict):
@@ -85,23 +135,21 @@ def parse_question(record: Any, where: str) -> Question:
         raise QuestionFileError(f"{where}: an out_of_collection question has no gold_titles")
     if record["type"] != OUT_OF_COLLECTION and not gold:
         raise QuestionFileError(f"{where}: a {record['type']} question needs gold_titles")
-    history = record.get("history", [])
-    if not isinstance(history, list) or not all(
-        isinstance(turn, dict)
-        and turn.get("role") in ROLES
-        and isinstance(turn.get("content"), str)
-        for turn in history
-    ):
+    if record["type"] == COMPARISON and len(set(_keys(gold))) < 2:
         raise QuestionFileError(
-            f"{where}: 'history' must be a list of {{'role': 'user'|'assistant', 'content': str}}"
+            f"{where}: a comparison question needs at least two different gold_titles "
+            "(every paper it must cite)"
         )
+    history = _history(record.get("history", []), where)
+    if record["type"] == FOLLOW_UP and not history:
+        raise QuestionFileError(f"{where}: a follow_up question needs a 'history'")
     return Question(
         record["id"],
         record["type"],
         record["question"],
         gold,
         keywords,
-        tuple({"role": t["role"], "content": t["content"]} for t in history),
+        history,
     )
 
 
@@ -202,6 +250,24 @@ def abstention_correct(answerable: bool, abstained: bool) -> bool:
     return abstained != answerable
 
 
+def cites_gold(cited_titles: Iterable[str], gold_titles: Iterable[str], every: bool) -> bool:
+    """Whether the citations meet a question's gold requirement, by normalised title:
+    every gold paper cited when ``every`` (a comparison), else at least one of them."""
+    gold = set(_keys(gold_titles))
+    if not gold:
+        raise ValueError("gold cited needs at least one gold title")
+    cited = set(_keys(cited_titles))
+    return gold <= cited if every else bool(gold & cited)
+
+
+def supported_claims(claims: Iterable[dict[str, Any]], cited_numbers: Iterable[int]) -> int:
+    """Shown answer sentences marked supported whose source is one of the citations shown."""
+    numbers = set(cited_numbers)
+    return sum(
+        1 for claim in claims if claim.get("supported") is True and claim.get("source_n") in numbers
+    )
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """The p-th percentile, interpolated linearly between closest ranks (numpy's)."""
     if not values:
@@ -237,6 +303,18 @@ class QuestionResult:
     gold_titles: list[str]
     keywords: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    claims: int = 0  # answer sentences shown (the engine's claims)
+    claims_supported: int = 0  # of them, supported by a cited source
+    unsupported_shown: int = 0  # answer sentences shown that no source supports
+    # The gold requirement met (a comparison: every gold paper cited; else any one);
+    # None for an out-of-collection question. Worked out from the titles when not given.
+    all_gold_cited: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.all_gold_cited is None and self.gold_titles:
+            self.all_gold_cited = cites_gold(
+                self.cited_titles, self.gold_titles, every=self.type == COMPARISON
+            )
 
     @property
     def answerable(self) -> bool:
@@ -258,6 +336,12 @@ def run_engine_question(engine: Any, question: Question) -> QuestionResult:
     assert answer is not None
     timings = {key: float(value) for key, value in answer.timings.items()}
     timings["first_text_ms"] = round(first_text_ms or timings.get("total_ms", 0.0), 1)
+    claims = list(getattr(answer, "claims", None) or [])
+    supported = supported_claims(claims, (c.n for c in answer.citations))
+    # The engine's own count, or the shown claims it marks unsupported, whichever is more:
+    # the evaluation does not take the engine's word for it.
+    counted = sum(1 for claim in claims if claim.get("supported") is not True)
+    unsupported = max(getattr(answer, "unsupported_shown", 0) or 0, counted)
     return QuestionResult(
         id=question.id,
         type=question.type,
@@ -269,6 +353,9 @@ def run_engine_question(engine: Any, question: Question) -> QuestionResult:
         gold_titles=list(question.gold_titles),
         keywords=list(question.keywords),
         timings=timings,
+        claims=len(claims),
+        claims_supported=supported,
+        unsupported_shown=int(unsupported),
     )
 
 
@@ -311,10 +398,21 @@ def score(results: Sequence[QuestionResult], ks: Sequence[int] = RECALL_KS) -> d
         sum(c.gold_cited for c in counts), sum(c.gold for c in counts)
     )
     metrics["citations"] = cited
+    metrics["gold_cited"] = mean(
+        [float(cites_gold(r.cited_titles, r.gold_titles, r.type == COMPARISON)) for r in with_gold]
+    )
     metrics["abstention_accuracy"] = mean(
         [float(abstention_correct(r.answerable, r.abstained)) for r in results]
     )
     metrics["abstained"] = sum(r.abstained for r in results)
+    answerable = [r for r in results if r.answerable]
+    out_of_collection = [r for r in results if not r.answerable]
+    metrics["false_abstention_rate"] = mean([float(r.abstained) for r in answerable])
+    metrics["ooc_abstention"] = mean([float(r.abstained) for r in out_of_collection])
+    claims = sum(r.claims for r in results)
+    metrics["claim_support"] = ratio(sum(r.claims_supported for r in results), claims)
+    metrics["claims"] = claims
+    metrics["unsupported_shown"] = sum(r.unsupported_shown for r in results)
     return metrics
 
 
@@ -357,7 +455,7 @@ def write_report(report: dict[str, Any], out_dir: Path, name: str = "report") ->
     return [json_path, png_path]
 
 
-TABLE_COLUMNS = (
+SCORE_COLUMNS = (
     ("n", "questions", "{:d}"),
     ("R@1", "recall@1", "{:.2f}"),
     ("R@5", "recall@5", "{:.2f}"),
@@ -366,17 +464,25 @@ TABLE_COLUMNS = (
     ("cit.gold", "citation_precision_gold", "{:.2f}"),
     ("cit.retr", "citation_precision_retrieved", "{:.2f}"),
     ("cit.recall", "citation_recall", "{:.2f}"),
-    ("abstain", "abstention_accuracy", "{:.2f}"),
+    ("gold.cited", "gold_cited", "{:.2f}"),
+)
+SAFETY_COLUMNS = (
+    ("n", "questions", "{:d}"),
+    ("abstain.acc", "abstention_accuracy", "{:.2f}"),
+    ("false.abst", "false_abstention_rate", "{:.2f}"),
+    ("ooc.abst", "ooc_abstention", "{:.2f}"),
+    ("claims", "claims", "{:d}"),
+    ("supported", "claim_support", "{:.2f}"),
+    ("unsupported", "unsupported_shown", "{:d}"),
 )
 
 
-def format_table(report: dict[str, Any]) -> str:
-    """The report as a plain-text table: one row per question type, then overall, then latency."""
-    rows = [("type", *(header for header, _, _ in TABLE_COLUMNS))]
+def _table(report: dict[str, Any], columns: Sequence[tuple[str, str, str]]) -> list[str]:
+    """One row per question type, then overall; "-" where no question enters a metric."""
+    rows = [("type", *(header for header, _, _ in columns))]
     for name, metrics in [*report["by_type"].items(), ("overall", report["overall"])]:
         cells = [
-            "-" if metrics.get(key) is None else fmt.format(metrics[key])
-            for _, key, fmt in TABLE_COLUMNS
+            "-" if metrics.get(key) is None else fmt.format(metrics[key]) for _, key, fmt in columns
         ]
         rows.append((name, *cells))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -389,8 +495,21 @@ def format_table(report: dict[str, Any]) -> str:
     ]
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
-    lines.append("")
-    lines.append("latency (ms)      p50      p90      p95    n")
+    return lines
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as plain text under 100 columns: scores by question type, then abstention
+    and claim safety by type, then latency percentiles."""
+    lines = [
+        "Scores (retrieval, keywords, citations)",
+        *_table(report, SCORE_COLUMNS),
+        "",
+        "Safety (abstentions; answer sentences a cited source supports)",
+        *_table(report, SAFETY_COLUMNS),
+        "",
+        "latency (ms)      p50      p90      p95    n",
+    ]
     for name, values in report["latency_ms"].items():
         lines.append(
             f"{name:<14}{values['p50']:>8.0f} {values['p90']:>8.0f} {values['p95']:>8.0f} "
