@@ -199,7 +199,9 @@ BOTH = [("segprompt", 5.0), ("drone", 3.0)]
         # The close paper covers both concepts, the near one 5/8, the far one 3/8.
         (BOTH, 0.7, 0.3, ["Close Paper", "Near Paper"]),  # near: half as much, and close
         (BOTH, 0.3, 0.3, ["Close Paper", "Near Paper", "Far Paper"]),
-        (BOTH, 0.3, 0.7, []),  # no passage close in meaning
+        (BOTH, 0.6, 0.7, []),  # no passage close in meaning
+        # ... which a paper covering the concepts twice as well as needed overrides.
+        (BOTH, 0.3, 0.7, ["Close Paper", "Near Paper", "Far Paper"]),
         ([("recipe", 6.0)], 0.3, 0.3, []),  # no paper covers the concept
     ],
 )

@@ -295,7 +295,8 @@ def judge_relevance(
 
     The decision: no key concept names a thing absent from the collection, the best
     paper's coverage reaches ``min_coverage``, and the closest passage's cosine similarity
-    reaches ``min_similarity`` (both calibrated on the dev set). Beside the papers that
+    reaches ``min_similarity`` unless coverage is twice the minimum (calibrated on the
+    dev set). Beside the papers that
     cover enough, papers close in meaning (dense similarity within ``similarity_margin``
     of the best) that cover at least half as much may help; the rest only cost prompt time.
     """
@@ -304,8 +305,11 @@ def judge_relevance(
     missing = missing_concepts(concepts, question)
     closest = max((h.dense_similarity for h in hits), default=0.0)
     # A thing no text mentions cannot be answered about; nor can a question whose concepts
-    # no paper covers, or whose meaning no passage comes near.
-    if missing or best < min_coverage or closest < min_similarity:
+    # no paper covers, or (unless one paper covers them twice as well as needed: short
+    # questions such as "which paper introduced SPIN?" embed poorly) whose meaning no
+    # passage comes near.
+    far = closest < min_similarity and best < 2 * min_coverage
+    if missing or best < min_coverage or far:
         return Relevance([], missing, best)
     floor = max(min_similarity, closest - similarity_margin)
     papers = [
