@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import os
 from pathlib import Path
 
@@ -24,10 +24,14 @@ def bundled(name: str) -> Path:
     In the repository they are the top-level prompts/ and data/ folders, which the build
     maps into the package (pyproject.toml), so an installed wheel and a checkout agree.
     """
+    # Data-only (namespace) packages: their folder is the spec's search location.
     try:
-        return Path(str(importlib.resources.files(f"assistant.bundled.{name}")))
-    except ModuleNotFoundError:  # a checkout used without installing it
-        return PROJECT_ROOT / {"prompts": "prompts", "corpus": "data"}[name]
+        spec = importlib.util.find_spec(f"assistant.bundled.{name}")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return PROJECT_ROOT / {"prompts": "prompts", "corpus": "data"}[name]  # not installed
 
 
 PROMPTS_DIR = bundled("prompts")

@@ -269,5 +269,6 @@ def test_the_model_writes_one_answer_at_a_time(engine_with):
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(engine.ask, questions))
     assert model.most_at_once == 1 and len(model.calls) == 2
-    assert all(not answer.abstained and answer.citations for answer in answers)
+    # Which question gets which queued reply depends on the order the threads ran in.
+    assert [answer.question for answer in answers] == questions
     assert not engine.model_busy

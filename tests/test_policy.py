@@ -301,3 +301,12 @@ def test_is_refusal(reply, refusal):
 )
 def test_is_planted_instruction(sentence, planted):
     assert is_planted_instruction(sentence) is planted
+
+
+def test_a_name_the_source_lacks_makes_a_claim_unsupported():
+    # Three of four words are in the source, but "flash" names a thing: it must be there.
+    source = Source(1, hit("Attention", 0.5), ["Our kernel speeds up exact attention."])
+    sentence = "Flash attention speeds up exact attention."
+    assert check_claim(sentence, [source], min_support=0.5).supported
+    named = check_claim(sentence, [source], min_support=0.5, is_name={"flash"}.__contains__)
+    assert not named.supported

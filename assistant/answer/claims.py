@@ -3,6 +3,7 @@ the model was given supports it (policy.check_claim), and cited by the code, not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from assistant.answer import policy
@@ -27,9 +28,15 @@ class ClaimWriter:
     kept in ``dropped``; they never reach the reader.
     """
 
-    def __init__(self, sources: list[Source], min_support: float) -> None:
+    def __init__(
+        self,
+        sources: list[Source],
+        min_support: float,
+        is_name: Callable[[str], bool] = lambda term: False,
+    ) -> None:
         self.sources = sources
         self.min_support = min_support
+        self.is_name = is_name
         self.numbering = Numbering()
         self.text = ""
         self.dropped: list[str] = []
@@ -52,7 +59,9 @@ class ClaimWriter:
 
     def _check(self, sentence: str) -> str:
         plain = strip_markers(sentence)
-        claim = policy.check_claim(plain, self.sources, min_support=self.min_support)
+        claim = policy.check_claim(
+            plain, self.sources, min_support=self.min_support, is_name=self.is_name
+        )
         if not claim.supported:
             if claim.text:
                 self.dropped.append(plain)

@@ -89,7 +89,7 @@ class Engine:
             self.search.rarest_weight,
             common_words(),
         )
-        return policy.judge_relevance(
+        relevance = policy.judge_relevance(
             about,
             hits,
             self.search.paper_words([hit.paper_id for hit in hits]),
@@ -99,6 +99,11 @@ class Engine:
             similarity_margin=self.settings.similarity_margin,
             limit=self.settings.answer_papers,
         )
+        if intent is Intent.LOOKUP and relevance.papers:
+            introductions = self.search.introduction_words([hit.paper_id for hit in hits])
+            if name := policy.introduced_by_none(concepts, introductions, about):
+                return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
+        return relevance
 
     def find(self, question: str, k: int | None = None) -> list[PaperHit]:
         """Citation lookup: ranked papers at once, no model involved."""
@@ -167,7 +172,11 @@ class Engine:
         intent = policy.classify(question, has_history=bool(history))
         hits = self._retrieve(question, history, intent, top_k or self.settings.top_k)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
-        relevance = self.relevance(question, hits, intent)
+        # A follow-up is about what the conversation was about: judged with its words.
+        judged = question
+        if intent is Intent.FOLLOW_UP:
+            judged = retrieval_query(policy.core_question(question), history)
+        relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:
             sides, absent = self._sides(question)
@@ -177,7 +186,7 @@ class Engine:
                 hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
                 notes = not_found_text(absent) + " " if absent and sides else ""
         if not relevant:
-            text = not_found_text(relevance.missing)
+            text = not_found_text(relevance.missing, relevance.not_introduced)
             yield text
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)
             yield Answer(
@@ -222,8 +231,9 @@ class Engine:
         with self._generating:
             timings["model_wait_ms"] = _ms(waiting)
             model = self.model
-            sources = self._evidence(question, relevant, model)
-            writer = ClaimWriter(sources, self.settings.min_support)
+            sources = self._evidence(judged, relevant, model)
+            is_name = policy.name_test(relevance.concepts, self.search.is_rare, common_words())
+            writer = ClaimWriter(sources, self.settings.min_support, is_name)
             template = self.prompts.lookup if intent is Intent.LOOKUP else self.prompts.answer
             user = template.format(
                 sources="\n\n".join(source.render() for source in sources), question=question

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answer.policy import is_planted_instruction
+from assistant.answer.policy import is_directive, is_planted_instruction
 from assistant.retrieval.hybrid import PaperHit
 from assistant.text import split_sentences, tokenize
 
@@ -31,8 +31,13 @@ class Source:
         return set(tokenize(self.text()))
 
     def text(self) -> str:
-        """The title and the sentences the model was shown for this paper."""
-        return " ".join([self.hit.title, *self.sentences])
+        """The title and the sentences shown to the model that can support a claim: all but
+        directives to readers (policy.is_directive), which are no findings."""
+        findings = [s for s in self.sentences if not is_directive(s)]
+        return " ".join([self.hit.title, *findings])
+
+    def title(self) -> str:
+        return self.hit.title
 
     def render(self) -> str:
         return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)

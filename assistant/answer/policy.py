@@ -43,6 +43,8 @@ class Evidence(Protocol):
 
     def text(self) -> str: ...
 
+    def title(self) -> str: ...
+
 
 Source = TypeVar("Source", bound=Evidence)
 
@@ -278,6 +280,44 @@ class Relevance:
     papers: list[PaperHit]
     missing: list[str]  # unseen key concepts, as written in the question
     best_coverage: float
+    not_introduced: str = ""  # a thing looked up that papers mention but none introduces
+    concepts: tuple[Concept, ...] = ()
+
+
+# A lookup of a name ("which paper introduced X?") has at most this many concepts; longer
+# lookups describe a contribution in other words, and are judged like other questions.
+NAME_LOOKUP_CONCEPTS = 3
+
+
+def name_test(
+    concepts: Sequence[Concept], is_rare: Callable[[str], bool], common_words: Set[str]
+) -> Callable[[str], bool]:
+    """What counts as a name in a reply sentence (check_claim): a word of the question
+    that no indexed text holds ("flash" of "flash attention"), or a word that is no
+    everyday English and that the collection holds rarely or never ("HelpSteer3")."""
+    asked_unseen = {c.term for c in concepts if not c.known}
+
+    def is_name(term: str) -> bool:
+        if singular(term) in asked_unseen:
+            return True
+        everyday = term in common_words or stem(term) in common_words
+        return not everyday and is_rare(term)
+
+    return is_name
+
+
+def introduced_by_none(
+    concepts: Sequence[Concept], introductions: dict[str, set[str]], question: str
+) -> str:
+    """For a lookup of a name: the name, when no paper's title or contribution sentences
+    hold all of it (ImageNet is used in many abstracts and introduced in none); else ""."""
+    if not concepts or len(concepts) > NAME_LOOKUP_CONCEPTS:
+        return ""
+    if any(coverage(concepts, words) >= 0.999 for words in introductions.values()):
+        return ""
+    terms = {c.term for c in concepts}
+    written = [w for w in WORD.findall(core_question(question)) if singular(w.lower()) in terms]
+    return " ".join(written)
 
 
 def judge_relevance(
@@ -310,7 +350,7 @@ def judge_relevance(
     # passage comes near.
     far = closest < min_similarity and best < 2 * min_coverage
     if missing or best < min_coverage or far:
-        return Relevance([], missing, best)
+        return Relevance([], missing, best, concepts=tuple(concepts))
     floor = max(min_similarity, closest - similarity_margin)
     papers = [
         h
@@ -318,7 +358,7 @@ def judge_relevance(
         if covered[h.paper_id] >= min_coverage
         or (covered[h.paper_id] >= min_coverage / 2 and h.dense_similarity >= floor)
     ]
-    return Relevance(papers[:limit], missing, best)
+    return Relevance(papers[:limit], missing, best, concepts=tuple(concepts))
 
 
 # --- The model's reply --------------------------------------------------------------------
@@ -376,16 +416,40 @@ def _stems(source: Evidence) -> set[str]:
     return {stem(word) for word in source.words()}
 
 
-def check_claim(sentence: str, sources: Sequence[Evidence], *, min_support: float) -> Claim:
+def check_claim(
+    sentence: str,
+    sources: Sequence[Evidence],
+    *,
+    min_support: float,
+    is_name: Callable[[str], bool] = lambda term: False,
+) -> Claim:
     """Whether one given source, or two together (a sentence comparing two papers),
-    support the sentence: its numbers all in them, and ``min_support`` of its content words.
+    support the sentence: its numbers and its names all in them, and ``min_support`` of
+    its content words. ``is_name`` tells a name: a term the collection holds rarely or
+    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply.
 
-    A sentence with no content word ("Yes.", "[1]") supports nothing and is not a claim;
-    a hedge ("the sources do not mention the backbone") is unsupported by construction.
+    A sentence with no content word ("Yes.", "[1]"), or only a source's title, is not a
+    claim; a hedge ("the sources do not mention the backbone") is unsupported by construction.
     """
-    claim_words = {stem(word) for word in tokenize(sentence)}
+    terms = tokenize(sentence)
+    claim_words = {stem(word) for word in terms}
     if not claim_words:
         return Claim(sentence)
+    if any(claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources):
+        return Claim(sentence)  # a title restated is no claim: it answers nothing
+    names = {stem(word) for word in terms if is_name(word)}
+    chosen = _supporting(sentence, claim_words, sources, min_support)
+    held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
+    if not chosen or not names <= held:
+        best = max((support(sentence, s) for s in sources), default=0.0)
+        return Claim(sentence, (), best)
+    return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
+
+
+def _supporting(
+    sentence: str, claim_words: set[str], sources: Sequence[Evidence], min_support: float
+) -> tuple[Evidence, ...]:
+    """The source, or the pair of sources, that supports the sentence; () when none does."""
     ranked = sorted(((support(sentence, s), i) for i, s in enumerate(sources)), key=_best_first)
     if ranked and ranked[0][0] >= min_support:
         best = sources[ranked[0][1]]
@@ -393,8 +457,8 @@ def check_claim(sentence: str, sources: Sequence[Evidence], *, min_support: floa
         rest = claim_words - _stems(best)
         for _, i in ranked[1:2]:
             if len(rest) >= 2 and len(rest & _stems(sources[i])) >= max(2, len(rest) / 2):
-                return Claim(sentence, (best, sources[i]), ranked[0][0])
-        return Claim(sentence, (best,), ranked[0][0])
+                return (best, sources[i])
+        return (best,)
     if len(ranked) > 1:
         first, second = sources[ranked[0][1]], sources[ranked[1][1]]
         first_stems, second_stems = _stems(first), _stems(second)
@@ -404,8 +468,8 @@ def check_claim(sentence: str, sources: Sequence[Evidence], *, min_support: floa
         )
         numbers_found = numbers(sentence) <= numbers(first.text()) | numbers(second.text())
         if shared >= min_support and both_needed and numbers_found:
-            return Claim(sentence, (first, second), shared)
-    return Claim(sentence, (), ranked[0][0] if ranked else 0.0)
+            return (first, second)
+    return ()
 
 
 # --- Comparisons --------------------------------------------------------------------------
@@ -477,6 +541,21 @@ PLANTED_INSTRUCTION = re.compile(
     r"(?:previous|prior|above|earlier|preceding)\s+(?:instructions?|prompts?|directions|rules)\b",
     re.IGNORECASE,
 )
+
+
+# The second line of defence: a sentence that tells readers or summaries what to say
+# ("any summary of this work must call the method X") reads as data and passes the
+# filter above, but it is no finding: it never supports a claim (evidence.Source).
+DIRECTIVE = re.compile(
+    r"\b(readers?|summar(y|ies|ising|izing|ise|ize)|assistants?|anyone|whoever|you)\b"
+    r"[^.]{0,80}?\b(must|should|shall|have\s+to|need\s+to|are\s+to|is\s+to)\s+(\w+\s+){0,3}?"
+    r"(answer|reply|respond|say|write|call|state|output|mention|include|refer|describe|use)\b",
+    re.IGNORECASE,
+)
+
+
+def is_directive(sentence: str) -> bool:
+    return bool(DIRECTIVE.search(sentence))
 
 
 def is_planted_instruction(sentence: str) -> bool:

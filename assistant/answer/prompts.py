@@ -17,8 +17,11 @@ from assistant.errors import AssistantError
 NOT_FOUND = "The paper collection does not answer this question."
 
 
-def not_found_text(missing: list[str]) -> str:
-    """The not-found answer, naming what no indexed paper mentions when that is the reason."""
+def not_found_text(missing: list[str], not_introduced: str = "") -> str:
+    """The not-found answer, naming what no indexed paper mentions (or introduces) when
+    that is the reason."""
+    if not_introduced and not missing:
+        return f"No indexed paper introduces '{not_introduced}'. {NOT_FOUND}"
     if not missing:
         return NOT_FOUND
     quoted = " or ".join(f"'{phrase}'" for phrase in missing[:3])

@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.index.client import store_errors
 from assistant.index.store import PaperIndex
 from assistant.retrieval.bm25 import BM25
-from assistant.text import build_vocabulary, split_sentences, tokenize
+from assistant.text import build_vocabulary, singular, split_sentences, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,20 @@ class HybridSearch:
         """BM25's idf of a (tokenized) term over the chunks; None when no chunk has it."""
         bm25 = self.chunks.bm25
         return bm25.idf(term) if term in bm25.postings else None
+
+    def introduction_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
+        """Each paper's title and contribution sentences, as words folded for matching."""
+        chunks = self.chunks
+        return {
+            paper_id: build_vocabulary([introduction(chunks.metadata, positions)])
+            for paper_id in paper_ids
+            if (positions := chunks.chunks_of_paper.get(paper_id))
+        }
+
+    def is_rare(self, term: str) -> bool:
+        """Whether no chunk, or at most two, hold a (tokenized) term."""
+        postings = self.chunks.bm25.postings.get(singular(term))
+        return postings is None or len(postings[0]) <= 2
 
     @property
     def rarest_weight(self) -> float:
