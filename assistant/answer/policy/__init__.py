@@ -1,0 +1,81 @@
+"""Every judgement about a question and a reply, each a small pure function.
+
+- ``classify``: what kind of question this is (lookup, fact, comparison, topic,
+  metadata, follow-up), from its structure.
+- ``core_question`` and ``key_concepts``: what the question is about, each content term
+  weighted by its rarity in the collection; greetings and requests about the form of the
+  answer are not concepts.
+- ``judge_relevance``: which retrieved papers cover those concepts well enough to answer
+  from; none means abstain, naming the concepts no indexed text mentions.
+- ``check_claim``: whether a sentence of the model's reply is supported by a source it
+  was given (its numbers there, enough of its words); unsupported sentences are not shown.
+- ``comparison_sides``: the things a comparison names, each retrieved for on its own.
+- ``is_planted_instruction``: a sentence in the data that addresses the assistant.
+
+The engine asks; this package decides, one module per kind of decision. Each rule has
+a table test with the cases where it must say no (tests/test_policy.py).
+
+Abstention is decided by coverage, not spelling: a question is answerable when one
+retrieved paper's text holds enough of the weight of its key concepts (calibrated on
+eval/dev_questions.jsonl; see Settings.min_coverage). Case, punctuation and phrasing
+never decide; only the part of a message that asks is read for concepts.
+"""
+
+from assistant.answer.policy.claims import (
+    NUMBER,
+    REFUSAL,
+    Claim,
+    Evidence,
+    check_claim,
+    is_refusal,
+    numbers,
+    support,
+)
+from assistant.answer.policy.comparison import comparison_sides
+from assistant.answer.policy.concepts import (
+    NAME_LOOKUP_CONCEPTS,
+    Concept,
+    Relevance,
+    core_question,
+    coverage,
+    covers,
+    introduced_by_none,
+    is_known,
+    judge_relevance,
+    key_concepts,
+    missing_concepts,
+    name_test,
+    subject,
+)
+from assistant.answer.policy.intent import Intent, classify, refers_back
+from assistant.answer.policy.planted import is_directive, is_planted_instruction
+
+__all__ = [
+    "NAME_LOOKUP_CONCEPTS",
+    "NUMBER",
+    "REFUSAL",
+    "Claim",
+    "Concept",
+    "Evidence",
+    "Intent",
+    "Relevance",
+    "check_claim",
+    "classify",
+    "comparison_sides",
+    "core_question",
+    "coverage",
+    "covers",
+    "introduced_by_none",
+    "is_directive",
+    "is_known",
+    "is_planted_instruction",
+    "is_refusal",
+    "judge_relevance",
+    "key_concepts",
+    "missing_concepts",
+    "name_test",
+    "numbers",
+    "refers_back",
+    "subject",
+    "support",
+]

@@ -1,0 +1,137 @@
+"""Whether a sentence of the model's reply is supported by the sources it was given."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from assistant.text import stem, tokenize
+
+if TYPE_CHECKING:
+    pass
+
+
+class Evidence(Protocol):
+    """What the reply checks need of a source given to the model (evidence.Source)."""
+
+    def words(self) -> set[str]: ...
+
+    def text(self) -> str: ...
+
+    def title(self) -> str: ...
+
+
+Source = TypeVar("Source", bound=Evidence)
+
+
+# --- The model's reply --------------------------------------------------------------------
+
+# How small models say they cannot answer, besides the exact not-found sentence.
+REFUSAL = re.compile(
+    r"does not answer|do not (contain|provide|mention|answer)|doesn't (contain|provide|mention)"
+    r"|(no|not enough) information|cannot (be )?answer|can't answer|not (mentioned|provided|"
+    r"specified|stated) in|unable to (answer|find)",
+    re.IGNORECASE,
+)
+
+
+def is_refusal(reply: str, not_found: str) -> bool:
+    return not_found.lower() in reply.lower() or bool(REFUSAL.search(reply))
+
+
+# Numbers as written in a claim or a source ("5.6%", "12,000", "0.25"), compared without
+# thousands separators or a trailing full stop.
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of a reply, and the sources that support it (none: unsupported)."""
+
+    text: str
+    sources: tuple[Evidence, ...] = ()
+    overlap: float = 0.0
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.sources)
+
+
+def support(sentence: str, source: Evidence) -> float:
+    """The share of the sentence's content words that ``source`` holds; 0.0 when the
+    sentence has a number the source does not."""
+    claim_stems = {stem(word) for word in tokenize(sentence)}
+    if not claim_stems or not numbers(sentence) <= numbers(source.text()):
+        return 0.0
+    return len(claim_stems & _stems(source)) / len(claim_stems)
+
+
+def _best_first(scored: tuple[float, int]) -> tuple[float, int]:
+    """Highest support first; between equals, the source given first."""
+    return (-scored[0], scored[1])
+
+
+def _stems(source: Evidence) -> set[str]:
+    return {stem(word) for word in source.words()}
+
+
+def check_claim(
+    sentence: str,
+    sources: Sequence[Evidence],
+    *,
+    min_support: float,
+    is_name: Callable[[str], bool] = lambda term: False,
+) -> Claim:
+    """Whether one given source, or two together (a sentence comparing two papers),
+    support the sentence: its numbers and its names all in them, and ``min_support`` of
+    its content words. ``is_name`` tells a name: a term the collection holds rarely or
+    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply.
+
+    A sentence with no content word ("Yes.", "[1]"), or only a source's title, is not a
+    claim; a hedge ("the sources do not mention the backbone") is unsupported by construction.
+    """
+    terms = tokenize(sentence)
+    claim_words = {stem(word) for word in terms}
+    if not claim_words:
+        return Claim(sentence)
+    if any(claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources):
+        return Claim(sentence)  # a title restated is no claim: it answers nothing
+    names = {stem(word) for word in terms if is_name(word)}
+    chosen = _supporting(sentence, claim_words, sources, min_support)
+    held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
+    if not chosen or not names <= held:
+        best = max((support(sentence, s) for s in sources), default=0.0)
+        return Claim(sentence, (), best)
+    return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
+
+
+def _supporting(
+    sentence: str, claim_words: set[str], sources: Sequence[Evidence], min_support: float
+) -> tuple[Evidence, ...]:
+    """The source, or the pair of sources, that supports the sentence; () when none does."""
+    ranked = sorted(((support(sentence, s), i) for i, s in enumerate(sources)), key=_best_first)
+    if ranked and ranked[0][0] >= min_support:
+        best = sources[ranked[0][1]]
+        # A second source that holds most of what the best one lacks is cited too.
+        rest = claim_words - _stems(best)
+        for _, i in ranked[1:2]:
+            if len(rest) >= 2 and len(rest & _stems(sources[i])) >= max(2, len(rest) / 2):
+                return (best, sources[i])
+        return (best,)
+    if len(ranked) > 1:
+        first, second = sources[ranked[0][1]], sources[ranked[1][1]]
+        first_stems, second_stems = _stems(first), _stems(second)
+        shared = len(claim_words & (first_stems | second_stems)) / len(claim_words)
+        both_needed = claim_words & first_stems - second_stems and (
+            claim_words & second_stems - first_stems
+        )
+        numbers_found = numbers(sentence) <= numbers(first.text()) | numbers(second.text())
+        if shared >= min_support and both_needed and numbers_found:
+            return (first, second)
+    return ()

@@ -1,0 +1,253 @@
+"""What a question is about, and whether the collection covers it: abstention."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Sequence, Set
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, stem
+
+if TYPE_CHECKING:
+    from assistant.retrieval.hybrid import PaperHit
+from assistant.answer.policy.intent import COMPARISON, METADATA_WORDS, Intent
+
+# --- Abstention ---------------------------------------------------------------------------
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    shorter, longer = sorted((a, b), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def is_known(term: str, vocabulary: set[str]) -> bool:
+    """In the collection as a whole word, or (hyphenated) every part of it is, or (six
+    letters or more) one typo away from a word that is: abstracts misspell names too."""
+    if forms(term) & vocabulary:
+        return True
+    parts = HYPHENS.split(term)
+    if len(parts) > 1 and all(len(part) < 2 or forms(part) & vocabulary for part in parts):
+        return True
+    word = term.lower()
+    return len(word) >= 6 and any(_one_edit_apart(word, known) for known in vocabulary)
+
+
+# --- Key concepts: what the question is about, and whether the collection covers it -------
+
+# Where one part of a message ends and another begins: sentences, and a colon or dash
+# that introduces the question ("hi, quick question for my reading group: which ...").
+SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
+# Requests about the answer's form, length or audience, and greetings: they shape the
+# reply, never what it is about, so they never count as concepts.
+PERIPHERAL = re.compile(
+    r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
+    r"|\b(please|pls|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
+    r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
+    r"markdown|tables?|json|latex|english|terms|layman'?s\s+terms|list)\b"
+    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
+    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
+    r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"
+    r"non-?experts?|audience|newsletter)\b",
+    re.IGNORECASE,
+)
+# A segment that asks: it ends with a question mark.
+ASKS = re.compile(r"\?\s*$")
+
+
+def subject(question: str, intent: Intent) -> str:
+    """What the question is about: its asking part without the words of its intent
+    ("when was X published?" is about X; "compare A and B" about A and B)."""
+    core = core_question(question)
+    pattern = {Intent.METADATA: METADATA_WORDS, Intent.COMPARISON: COMPARISON}.get(intent)
+    return " ".join(pattern.sub(" ", core).split()) if pattern else core
+
+
+def core_question(question: str) -> str:
+    """The part of a message that asks, without greetings or requests about the form.
+
+    "Which paper released HelpSteer2? My colleague at Stanford mentioned it." asks only
+    in its first sentence; when no segment ends with "?", every segment counts.
+    """
+    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
+    asking = [s for s in segments if ASKS.search(s)] or segments
+    core = " ".join(PERIPHERAL.sub(" ", segment) for segment in asking)
+    return " ".join(core.split()) or question.strip()
+
+
+@dataclass(frozen=True)
+class Concept:
+    term: str  # as the tokenizer folds it
+    weight: float  # its rarity: BM25's idf in the collection; unseen terms, see key_concepts
+    known: bool  # some indexed text contains it (or a one-typo variant of it)
+    names_a_thing: bool = False  # unseen, and not an everyday word: nothing can answer it
+
+
+def key_concepts(
+    question: str,
+    idf: Callable[[str], float | None],
+    vocabulary: set[str],
+    rarest: float,
+    common_words: Set[str] = frozenset(),
+) -> list[Concept]:
+    """The asking part's content terms, each weighted by its rarity in the collection.
+
+    ``idf`` is BM25's inverse document frequency (None: no indexed text has the term);
+    ``rarest`` the idf of a term in no document. A term no indexed text has, and that is
+    no everyday English word either (``common_words``: the embedder's whole-word
+    vocabulary, matched by stem), names a thing the collection does not hold
+    ("helpsteer3", "ibuprofen"), and weighs the most. An everyday word absent from a small
+    collection ("beat", "photographed") weighs as a typical term; so does a typo of a
+    known word. Number-like tokens ("224x224", "20") are not concepts.
+    """
+    words_asked = [w.lower() for w in TOKEN.findall(core_question(question))]
+    terms = [(w, singular(w)) for w in words_asked if w not in STOPWORDS and not _number_like(w)]
+    seen = [weight for weight in (idf(term) for _, term in terms) if weight is not None]
+    typical = statistics.median(seen) if seen else 1.0
+    concepts: dict[str, Concept] = {}
+    for word, term in terms:
+        if term in concepts:
+            continue
+        weight = idf(term)
+        if weight is not None:
+            concepts[term] = Concept(term, weight, True)
+            continue
+        known = is_known(word, vocabulary)
+        everyday = word in common_words or stem(word) in common_words
+        thing = not known and not everyday
+        concepts[term] = Concept(term, rarest if thing else typical, known, thing)
+    return list(concepts.values())
+
+
+def _number_like(word: str) -> bool:
+    return sum(c.isdigit() for c in word) >= sum(c.isalpha() for c in word)
+
+
+def coverage(concepts: Sequence[Concept], text_words: set[str]) -> float:
+    """The share of the concepts' weight that ``text_words`` (a paper's words) contain."""
+    total = sum(c.weight for c in concepts)
+    if not total:
+        return 0.0
+    return sum(c.weight for c in concepts if covers(text_words, c.term)) / total
+
+
+def covers(text_words: set[str], term: str) -> bool:
+    """Whether a paper's words contain ``term``: exactly, as a plural, or one typo away."""
+    if forms(term) & text_words:
+        return True
+    return len(term) >= 6 and any(
+        abs(len(word) - len(term)) <= 1 and _one_edit_apart(term, word) for word in text_words
+    )
+
+
+def missing_concepts(concepts: Sequence[Concept], question: str) -> list[str]:
+    """The things named that no text holds, as written in the question, adjacent ones
+    joined in a phrase ("rye flour")."""
+    unseen = {c.term for c in concepts if c.names_a_thing}
+    phrases: list[list[str]] = []
+    previous_unseen = False
+    for word in WORD.findall(core_question(question)):
+        folded = [singular(t) for t in TOKEN.findall(word.lower()) if t not in STOPWORDS]
+        if folded and all(term in unseen for term in folded):
+            if previous_unseen:
+                phrases[-1].append(word)
+            else:
+                phrases.append([word])
+            previous_unseen = True
+        else:
+            previous_unseen = False
+    return [" ".join(phrase) for phrase in phrases]
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Which retrieved papers may answer (none: abstain), and what no indexed text mentions."""
+
+    papers: list[PaperHit]
+    missing: list[str]  # unseen key concepts, as written in the question
+    best_coverage: float
+    not_introduced: str = ""  # a thing looked up that papers mention but none introduces
+    concepts: tuple[Concept, ...] = ()
+
+
+# A lookup of a name ("which paper introduced X?") has at most this many concepts; longer
+# lookups describe a contribution in other words, and are judged like other questions.
+NAME_LOOKUP_CONCEPTS = 3
+
+
+def name_test(
+    concepts: Sequence[Concept], is_rare: Callable[[str], bool], common_words: Set[str]
+) -> Callable[[str], bool]:
+    """What counts as a name in a reply sentence (check_claim): a word of the question
+    that no indexed text holds ("flash" of "flash attention"), or a word that is no
+    everyday English and that the collection holds rarely or never ("HelpSteer3")."""
+    asked_unseen = {c.term for c in concepts if not c.known}
+
+    def is_name(term: str) -> bool:
+        if singular(term) in asked_unseen:
+            return True
+        everyday = term in common_words or stem(term) in common_words
+        return not everyday and is_rare(term)
+
+    return is_name
+
+
+def introduced_by_none(
+    concepts: Sequence[Concept], introductions: dict[str, set[str]], question: str
+) -> str:
+    """For a lookup of a name: the name, when no paper's title or contribution sentences
+    hold all of it (ImageNet is used in many abstracts and introduced in none); else ""."""
+    if not concepts or len(concepts) > NAME_LOOKUP_CONCEPTS:
+        return ""
+    if any(coverage(concepts, words) >= 0.999 for words in introductions.values()):
+        return ""
+    terms = {c.term for c in concepts}
+    written = [w for w in WORD.findall(core_question(question)) if singular(w.lower()) in terms]
+    return " ".join(written)
+
+
+def judge_relevance(
+    question: str,
+    hits: Sequence[PaperHit],
+    paper_words: dict[str, set[str]],
+    concepts: Sequence[Concept],
+    *,
+    min_coverage: float,
+    min_similarity: float,
+    similarity_margin: float,
+    limit: int,
+) -> Relevance:
+    """Papers whose text covers the question's key concepts well enough to answer from.
+
+    The decision: no key concept names a thing absent from the collection, the best
+    paper's coverage reaches ``min_coverage``, and the closest passage's cosine similarity
+    reaches ``min_similarity`` unless coverage is twice the minimum (calibrated on the
+    dev set). Beside the papers that
+    cover enough, papers close in meaning (dense similarity within ``similarity_margin``
+    of the best) that cover at least half as much may help; the rest only cost prompt time.
+    """
+    covered = {h.paper_id: coverage(concepts, paper_words.get(h.paper_id, set())) for h in hits}
+    best = max(covered.values(), default=0.0)
+    missing = missing_concepts(concepts, question)
+    closest = max((h.dense_similarity for h in hits), default=0.0)
+    # A thing no text mentions cannot be answered about; nor can a question whose concepts
+    # no paper covers, or (unless one paper covers them twice as well as needed: short
+    # questions such as "which paper introduced SPIN?" embed poorly) whose meaning no
+    # passage comes near.
+    far = closest < min_similarity and best < 2 * min_coverage
+    if missing or best < min_coverage or far:
+        return Relevance([], missing, best, concepts=tuple(concepts))
+    floor = max(min_similarity, closest - similarity_margin)
+    papers = [
+        h
+        for h in hits
+        if covered[h.paper_id] >= min_coverage
+        or (covered[h.paper_id] >= min_coverage / 2 and h.dense_similarity >= floor)
+    ]
+    return Relevance(papers[:limit], missing, best, concepts=tuple(concepts))

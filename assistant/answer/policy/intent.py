@@ -1,0 +1,85 @@
+"""What kind of question this is, from its structure."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from assistant.text import tokenize
+
+if TYPE_CHECKING:
+    pass
+
+
+class Intent(StrEnum):
+    LOOKUP = "lookup"  # which paper did X: titles answer it
+    FACT = "fact"  # what a paper found or did
+    COMPARISON = "comparison"  # two or more papers or methods side by side
+    TOPIC = "topic"  # every paper on a subject
+    METADATA = "metadata"  # when, who, where published
+    FOLLOW_UP = "follow_up"  # refers back into the conversation
+
+
+# --- Intent -----------------------------------------------------------------------------
+
+_PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
+COMPARISON = re.compile(
+    r"\b(compare[ds]?|comparing|comparison|versus|vs\.?|differ(s|ence|ences)?|contrast)\b"
+    r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores)\s+(better|best|worse|more|less)\b"
+    r"|\b(better|worse)\s+than\b",
+    re.IGNORECASE,
+)
+TOPIC = re.compile(
+    r"\b(list|show|give|find)\s+(me\s+)?(all|every|each)\b"
+    r"|\b(all|every)\s+(the\s+)?" + _PAPER + r"\s+(on|about|that|in)\b"
+    r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b",
+    re.IGNORECASE,
+)
+LOOKUP = re.compile(
+    r"^\s*(which|what)\s+(papers?|stud(y|ies)|articles?|publications?)\b"
+    r"|^\s*(which|what)\s+works?\s+(introduced|proposed|presented|showed|described)\b"
+    r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
+    r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
+    r"|\bwho\s+(proposed|introduced)\b",
+    re.IGNORECASE,
+)
+METADATA = re.compile(
+    r"^\s*(when|in\s+what\s+year|what\s+year)\b.*\b(published|released|appear|come\s+out)"
+    r"|\bwho\s+(wrote|are\s+the\s+authors|authored)\b|\bauthors?\s+of\b"
+    r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b",
+    re.IGNORECASE,
+)
+# The words a metadata question asks with, which are not what it asks about.
+METADATA_WORDS = re.compile(
+    r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
+    r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
+    r"doi|date[ds]?|dated|sources?|file|comes?\s+from)\b",
+    re.IGNORECASE,
+)
+# Words that point back into the conversation ("what dataset did they use?").
+FOLLOW_UP = re.compile(
+    r"\b(they|them|their|it|its|this|that|these|those|the (paper|model|method|authors?|work|"
+    r"approach|dataset|benchmark))\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question in a conversation leans on an earlier turn (pronoun, or very short)."""
+    return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= 3
+
+
+def classify(question: str, has_history: bool = False) -> Intent:
+    """The kind of question, from its structure; the first rule that holds wins."""
+    if METADATA.search(question):
+        return Intent.METADATA
+    if COMPARISON.search(question):
+        return Intent.COMPARISON
+    if TOPIC.search(question):
+        return Intent.TOPIC
+    if LOOKUP.search(question):
+        return Intent.LOOKUP
+    if has_history and refers_back(question):
+        return Intent.FOLLOW_UP
+    return Intent.FACT
