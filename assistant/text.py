@@ -37,8 +37,9 @@ STOPWORDS = frozenset(
 
 
 def singular(word: str) -> str:
-    """A plural 's' folded ("models" → "model"); "loss", "bus" and short words stay."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    """A plural 's' folded ("models" → "model"); "loss", "dangerous", "analysis" and short
+    words stay."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 

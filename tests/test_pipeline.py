@@ -225,7 +225,6 @@ def test_engine_is_a_langchain_runnable(engine_with):
     [
         "Which paper proposed SegPrompt?",
         "Is there a paper on tutoring with LLMs?",
-        "Are there any works on weak supervision?",
         "Find the paper that trains CLIP on satellite images.",
     ],
 )

@@ -33,7 +33,10 @@ from assistant.text import build_vocabulary
         ("Which paper proposed SegPrompt?", False, Intent.LOOKUP),
         ("which paper introduced spin?", False, Intent.LOOKUP),
         ("Is there a paper on tutoring with LLMs?", False, Intent.LOOKUP),
-        ("Are there any works on weak supervision?", False, Intent.LOOKUP),
+        ("Is there a work on weak supervision?", False, Intent.LOOKUP),
+        ("Are there any works on weak supervision?", False, Intent.TOPIC),
+        ("Which papers do vision-language pretraining on chest X-rays?", False, Intent.TOPIC),
+        ("Which recommender-system papers use implicit feedback?", False, Intent.TOPIC),
         ("Find the paper that trains CLIP on satellite images.", False, Intent.LOOKUP),
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
         ("Which work introduced the SA-1B dataset?", False, Intent.LOOKUP),
@@ -310,3 +313,20 @@ def test_a_name_the_source_lacks_makes_a_claim_unsupported():
     assert check_claim(sentence, [source], min_support=0.5).supported
     named = check_claim(sentence, [source], min_support=0.5, is_name={"flash"}.__contains__)
     assert not named.supported
+
+
+def test_a_name_the_question_used_may_be_repeated():
+    source = Source(1, hit("Rewards", 0.5), ["Our reward model wins by up to 5.6% margin."])
+    sentence = "On RewardBench the reward model wins by up to 5.6% margin."
+    is_name = {"rewardbench"}.__contains__
+    assert not check_claim(sentence, [source], min_support=0.5, is_name=is_name).supported
+    asked = "By what margin does the reward model win on RewardBench?"
+    claim = check_claim(sentence, [source], min_support=0.5, is_name=is_name, asked=asked)
+    assert claim.supported
+
+
+def test_a_restated_title_answers_a_lookup_but_not_a_question_of_fact():
+    source = Source(1, hit("ZebraNet: Segmenting Zebra Stripes", 0.6), ["We segment stripes."])
+    title = "ZebraNet: Segmenting Zebra Stripes"
+    assert check_claim(title, [source], min_support=0.5).supported
+    assert not check_claim(title, [source], min_support=0.5, titles_answer=False).supported

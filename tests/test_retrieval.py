@@ -111,3 +111,14 @@ def test_a_search_during_a_refresh_uses_the_previous_table(monkeypatch, small_se
     monkeypatch.setattr(fake_index, "iter_chunks", read_and_search_midway)
     small_search.refresh()
     assert during == [before]
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [("models", "model"), ("papers", "paper"), ("loss", "loss"), ("dangerous", "dangerous"),
+     ("analysis", "analysis"), ("bus", "bus"), ("gas", "gas")],
+)  # fmt: skip
+def test_plural_folding(word, folded):
+    from assistant.text import singular
+
+    assert singular(word) == folded

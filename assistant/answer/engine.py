@@ -222,7 +222,7 @@ class Engine:
             return
 
         prefix = notes
-        if intent is Intent.LOOKUP:  # titles first: they never wait for the model
+        if intent in (Intent.LOOKUP, Intent.TOPIC):  # titles first: they never wait
             prefix += "".join(f"{n}. {hit.title}\n" for n, hit in enumerate(relevant, 1)) + "\n"
         if prefix:
             timings["first_text_ms"] = _ms(started)
@@ -233,8 +233,15 @@ class Engine:
             model = self.model
             sources = self._evidence(judged, relevant, model)
             is_name = policy.name_test(relevance.concepts, self.search.is_rare, common_words())
-            writer = ClaimWriter(sources, self.settings.min_support, is_name)
-            template = self.prompts.lookup if intent is Intent.LOOKUP else self.prompts.answer
+            writer = ClaimWriter(
+                sources,
+                self.settings.min_support,
+                is_name,
+                asked=judged,
+                titles_answer=intent in (Intent.LOOKUP, Intent.TOPIC, Intent.COMPARISON),
+            )
+            listing = intent in (Intent.LOOKUP, Intent.TOPIC)
+            template = self.prompts.lookup if listing else self.prompts.answer
             user = template.format(
                 sources="\n\n".join(source.render() for source in sources), question=question
             )
@@ -259,7 +266,11 @@ class Engine:
             context_tokens = model.context_tokens
         # A comparison cites every paper compared, a lookup the paper it found; for those
         # the code quotes the evidence where the model wrote nothing supported about it.
-        must_cite = {Intent.COMPARISON: relevant, Intent.LOOKUP: relevant[:1]}.get(intent, [])
+        must_cite = {
+            Intent.COMPARISON: relevant,
+            Intent.TOPIC: relevant,
+            Intent.LOOKUP: relevant[:1],
+        }.get(intent, [])
         if tail := writer.finish(must_cite):
             timings.setdefault("first_text_ms", _ms(started))
             yield tail

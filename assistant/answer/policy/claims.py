@@ -87,22 +87,31 @@ def check_claim(
     *,
     min_support: float,
     is_name: Callable[[str], bool] = lambda term: False,
+    asked: str = "",
+    titles_answer: bool = True,
 ) -> Claim:
     """Whether one given source, or two together (a sentence comparing two papers),
     support the sentence: its numbers and its names all in them, and ``min_support`` of
     its content words. ``is_name`` tells a name: a term the collection holds rarely or
-    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply.
+    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply,
+    unless the question (``asked``) used it. Where titles do not answer (a question of
+    fact, ``titles_answer`` False), a sentence that only restates a title is no claim.
 
-    A sentence with no content word ("Yes.", "[1]"), or only a source's title, is not a
-    claim; a hedge ("the sources do not mention the backbone") is unsupported by construction.
+    A sentence with no content word ("Yes.", "[1]") is not a claim; a hedge ("the sources
+    do not mention the backbone") is unsupported by construction.
     """
     terms = tokenize(sentence)
     claim_words = {stem(word) for word in terms}
     if not claim_words:
         return Claim(sentence)
-    if any(claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources):
-        return Claim(sentence)  # a title restated is no claim: it answers nothing
-    names = {stem(word) for word in terms if is_name(word)}
+    if not titles_answer and any(
+        claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources
+    ):
+        return Claim(sentence)  # a title restated answers no question of fact
+    # Names the question itself used may be repeated; any other must be in the source.
+    names = {stem(word) for word in terms if is_name(word)} - {
+        stem(word) for word in tokenize(asked)
+    }
     chosen = _supporting(sentence, claim_words, sources, min_support)
     held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
     if not chosen or not names <= held:

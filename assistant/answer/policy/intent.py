@@ -33,7 +33,10 @@ COMPARISON = re.compile(
 TOPIC = re.compile(
     r"\b(list|show|give|find)\s+(me\s+)?(all|every|each)\b"
     r"|\b(all|every)\s+(the\s+)?" + _PAPER + r"\s+(on|about|that|in)\b"
-    r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b",
+    r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b"
+    # "which papers ...", "what recommender-system works ...": plural asks for a list.
+    r"|^\s*(which|what)\s+([\w-]+\s+){0,2}?(papers|works|studies|articles|publications)\b"
+    r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b",
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
