@@ -49,7 +49,7 @@ def test_unrelated_question_gets_the_not_found_reply(served_ui, loopback_only):
 
     question = "What is the recommended ibuprofen dose for a child who weighs 20 kg?"
     result = Client(served_ui, verbose=False).predict(question, api_name="/chat")
-    assert reply_of(result).startswith(NOT_FOUND)
+    assert reply_of(result).startswith(f"No indexed paper mentions 'ibuprofen'. {NOT_FOUND}")
     assert "Closest matches" in result[2]
 
 

@@ -274,9 +274,17 @@ class Engine:
         if tail := writer.finish(must_cite):
             timings.setdefault("first_text_ms", _ms(started))
             yield tail
+        finished = time.perf_counter()
+        generating = finished - (first_token_at or finished)
+        timings.update(
+            prompt_tokens=max(context_tokens - pieces, 0),
+            ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
+            total_ms=round((finished - started) * 1000, 1),
+            gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,
+        )
         if not writer.text and not prefix:  # nothing the sources support: not found
             yield NOT_FOUND
-            timings["total_ms"] = timings["first_text_ms"] = _ms(started)
+            timings["first_text_ms"] = timings["total_ms"]
             yield Answer(
                 question,
                 NOT_FOUND,
@@ -290,14 +298,6 @@ class Engine:
                 dropped=writer.dropped,
             )
             return
-        finished = time.perf_counter()
-        generating = finished - (first_token_at or finished)
-        timings.update(
-            prompt_tokens=max(context_tokens - pieces, 0),
-            ttft_ms=round(((first_token_at or finished) - started) * 1000, 1),
-            total_ms=round((finished - started) * 1000, 1),
-            gen_tokens_per_s=round(pieces / generating, 2) if generating > 0 else 0.0,
-        )
         yield Answer(
             question,
             prefix + writer.text,
