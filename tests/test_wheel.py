@@ -50,6 +50,10 @@ def test_the_wheel_carries_prompts_and_corpus_but_no_bench_code(wheel):
         path.name for path in (REPO / "data").glob("*.txt")
     )
     assert not [n for n in names if "bench" in n or "evaluation" in n or "paper_bench" in n]
+    # Every module of the package (a sub-package missing from pyproject.toml's list would
+    # install a wheel that fails on import).
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "assistant").rglob("*.py")}
+    assert modules <= set(names), sorted(modules - set(names))
     requirements = [line for line in metadata.splitlines() if line.startswith("Requires-Dist")]
     assert not [line for line in requirements if "matplotlib" in line]
 
