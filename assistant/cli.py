@@ -1,5 +1,5 @@
-"""The `assistant` command line: ingest, rebuild, stats, search, ask and ui (eval and bench
-come from the benchmark plugin)."""
+"""The `assistant` command line: ingest, rebuild, stats, search, ask, cite and ui (eval and
+bench come from the benchmark plugin)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.references import FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +138,16 @@ def _print_answer_tail(answer) -> None:
     )
 
 
+def cited_records(index, answer) -> list[dict[str, Any]]:
+    """The stored records of the papers an answer cites, in citation order."""
+    found = index.papers(answer.cited_paper_ids)
+    return [found[paper_id] for paper_id in answer.cited_paper_ids if paper_id in found]
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.answer.engine import build_engine
-    from assistant.answer.result import Answer, answer_json_line
+    from assistant.answer.result import Answer
+    from assistant.references import reference_list, render
 
     settings = _settings(args)
     if args.model:
@@ -149,14 +158,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = build_engine(settings)
     for question in questions:
         if args.json:
-            print(answer_json_line(engine.ask(question)), flush=True)
+            answer = engine.ask(question)
+            references = reference_list(cited_records(engine.index, answer))
+            line = {**answer.as_json(), "references": references}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
             continue
         for item in engine.stream(question):
             if isinstance(item, Answer):
                 _print_answer_tail(item)
+                records = cited_records(engine.index, item) if args.cite else []
+                if records:
+                    print()
+                    print(render(records, args.cite), end="", flush=True)
             else:
                 print(item, end="", flush=True)
         print()
+    return 0
+
+
+def cite_text(index, paper_ids: list[str], fmt: str) -> str:
+    """The references of indexed papers in ``fmt`` (one of FORMATS), in the order given.
+
+    Built from the stored records only; ids that no indexed paper has are an error that
+    names them, and nothing is printed for the others.
+    """
+    from assistant.references import render
+
+    ids = list(dict.fromkeys(paper_id.strip().lower() for paper_id in paper_ids))
+    found = index.papers(ids)
+    unknown = [paper_id for paper_id in ids if paper_id not in found]
+    if unknown:
+        raise AssistantError(
+            f"No indexed paper has the id(s) {', '.join(unknown)}. Paper ids are in the "
+            "output of `assistant search --json` and `assistant ask --json`."
+        )
+    return render([found[paper_id] for paper_id in ids], fmt)
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    from assistant.index.store import open_index
+
+    print(cite_text(open_index(_settings(args)), args.paper_ids, args.format), end="")
     return 0
 
 
@@ -245,9 +287,32 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "questions", nargs="+", help="One or more questions; '-' reads one per line from stdin."
     )
-    ask.add_argument("--json", action="store_true", help="One JSON object per question.")
+    ask_output = ask.add_mutually_exclusive_group()
+    ask_output.add_argument(
+        "--json",
+        action="store_true",
+        help='One JSON object per question, with the cited papers\' fields in "references".',
+    )
+    ask_output.add_argument(
+        "--cite",
+        choices=FORMATS,
+        help="After each answer, print the cited papers' references in this format.",
+    )
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     ask.set_defaults(handler=cmd_ask)
+
+    cite = commands.add_parser(
+        "cite",
+        help="Print the references of indexed papers (BibTeX, RIS or CSL-JSON) from their "
+        "stored records.",
+    )
+    cite.add_argument(
+        "paper_ids", nargs="+", metavar="PAPER_ID", help="Ids from `search --json` or `ask --json`."
+    )
+    cite.add_argument(
+        "--format", choices=FORMATS, default="bibtex", help="Reference format (default bibtex)."
+    )
+    cite.set_defaults(handler=cmd_cite)
 
     ui = commands.add_parser("ui", help="Serve the chat page (indexes the bundled corpus first).")
     ui.add_argument(

@@ -7,9 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-# Bump when parsing or cleaning changes what a paper's text or id is: it is part of
+# Bump when parsing or cleaning changes a paper's text, id or stored fields: it is part of
 # the index fingerprint, so an index built by an older parser is not silently reused.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: arXiv records are dated by their first version
 
 
 @dataclass(frozen=True)

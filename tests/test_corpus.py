@@ -276,7 +276,7 @@ def test_jsonl_arxiv_snapshot_shape(tmp_path):
     assert (first.arxiv_id, first.url, first.date) == (
         "0704.0001",
         "https://arxiv.org/abs/0704.0001",
-        "2008-11-13",
+        "2007-04-02",  # the first version's date, not update_date: papers are cited by it
     )
     assert first.sources == [at(path, "line 1")]
     assert second_paper.authors == ["A. One", "B. Two", "C. Three"]
@@ -287,6 +287,35 @@ def test_jsonl_arxiv_snapshot_shape(tmp_path):
         "https://x.org/p",
         "2021",
     )
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # The first version's date wins over update_date and any later version.
+        (
+            {
+                "versions": [
+                    {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+                    {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+                ],
+                "update_date": "2008-11-13",
+                "year": 2009,
+            },
+            "2007-04-02",
+        ),
+        ({"versions": [{"created": "spring 2007"}], "update_date": "2008-11-13"}, "spring 2007"),
+        ({"versions": [], "update_date": "2008-11-13", "year": 2009}, "2008-11-13"),
+        ({"versions": [{"version": "v1"}], "update_date": "2008-11-13"}, "2008-11-13"),
+        ({"published": "2020-05-01", "year": 2020}, "2020-05-01"),
+        ({"year": 2021}, "2021"),
+        ({}, None),
+    ],
+)
+def test_arxiv_date_is_the_first_versions(tmp_path, dates, expected):
+    record = {"title": "Dated", "abstract": ABSTRACT, **dates}
+    (paper,) = read_corpus([write(tmp_path / "a.jsonl", json.dumps(record) + "\n")]).papers
+    assert paper.date == expected
 
 
 @pytest.mark.parametrize(

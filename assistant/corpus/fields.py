@@ -97,7 +97,11 @@ def _authors(record: dict[str, object]) -> list[str]:
 
 
 def _date(record: dict[str, object]) -> str | None:
-    """``update_date``, else the first arXiv version's date, else a date, published or year."""
+    """The first arXiv version's date, else ``update_date``, else a date, published or year.
+
+    A paper is cited by when it first appeared: arXiv's ``update_date`` moves with every
+    later version (or metadata fix), so it only stands in when no version is listed.
+    """
     versions = record.get("versions")
     first_version = versions[0] if isinstance(versions, list) and versions else None
     created = scalar_text(first_version.get("created")) if isinstance(first_version, dict) else None
@@ -105,8 +109,8 @@ def _date(record: dict[str, object]) -> str | None:
         with contextlib.suppress(TypeError, ValueError, IndexError):  # else kept as written
             created = parsedate_to_datetime(created).date().isoformat()
     return (
-        scalar_text(record.get("update_date"))
-        or created
+        created
+        or scalar_text(record.get("update_date"))
         or scalar_text(first(record, "date", "published", "year"))
     )
 
