@@ -51,8 +51,8 @@ def test_a_chatty_question_is_answered_not_refused(engine):
 @pytest.mark.parametrize(
     "question",
     [
-        "which paper proposed the adam optimizer?",
-        "how does flash attention speed up exact attention?",
+        "which paper proposed the adam optimizer?",  # used in passing, introduced by none
+        "how does flashattention speed up exact attention?",  # in no indexed text
     ],
 )
 def test_a_lowercase_question_about_something_absent_is_not_answered(engine, question):

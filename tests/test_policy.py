@@ -40,6 +40,7 @@ from assistant.text import build_vocabulary
         ("Find the paper that trains CLIP on satellite images.", False, Intent.LOOKUP),
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
         ("Which work introduced the SA-1B dataset?", False, Intent.LOOKUP),
+        ("hi! for my reading group: which paper released helpsteer2?", False, Intent.LOOKUP),
         # Not lookups: these ask what a paper found, or to compare.
         ("Which works better, SPIN or DPO?", False, Intent.COMPARISON),
         ("Compare SegPrompt and RemoteCLIP.", False, Intent.COMPARISON),

@@ -142,7 +142,8 @@ def test_answers_through_llama_cpp_server(tmp_path, bundled_index, real_settings
         assert set(answer.cited_paper_ids) <= retrieved
         assert any("SegPrompt" in citation.title for citation in answer.citations)
         streamed = "".join(p for p in pieces[:-1] if isinstance(p, str)).strip()
-        assert len(pieces) > 3 and answer.text.startswith(streamed[:40])
+        # Streamed a checked sentence at a time, then the final answer.
+        assert len(pieces) >= 2 and answer.text.startswith(streamed[:40])
         assert answer.timings["ttft_ms"] > 0
 
         unrelated = engine.ask("What is the recommended dosage of ibuprofen for children?")

@@ -108,16 +108,19 @@ def test_clear_starts_a_new_conversation(ui_with):
 
 
 def test_two_tabs_at_once_keep_their_own_conversations(ui_with):
-    handlers, model = ui_with("ZebraNet improves accuracy [1].", "Herds are counted [1].")
+    # Which tab gets which queued reply depends on the order the threads run in: each
+    # reply is supported whichever question it answers.
+    reply = "ZebraNet improves stripe mask accuracy by 7.5 points. We count zebra herds."
+    handlers, model = ui_with(reply, reply)
     model.rendezvous(2)  # met only if both answers are written at once
     with ThreadPoolExecutor(2) as pool:
         tabs = list(pool.map(lambda q: run(handlers, q), [ZEBRA, HERDS]))
     for question, updates in zip([ZEBRA, HERDS], tabs, strict=True):
         for _, chat, _, _, _ in updates:
             assert chat[0]["content"] == question and len(chat) <= 2
-    replies = {updates[-1][1][-1]["content"].split(" [1]")[0] for updates in tabs}
-    assert replies == {"ZebraNet improves accuracy", "Herds are counted"}
-    assert model.most_at_once == 1
+        final = updates[-1][1]
+        assert len(final) == 2 and "[1]" in final[-1]["content"]  # a checked, cited reply
+    assert model.most_at_once == 1 and len(model.calls) == 2
 
 
 def test_uploaded_papers_are_searchable_at_once(tmp_path, ui_with):

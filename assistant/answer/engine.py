@@ -129,8 +129,10 @@ class Engine:
         core = policy.subject(question, intent)
         hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP)
         if history and policy.refers_back(question):
+            # The papers the conversation is about come first; the question's own
+            # words still bring in others, at half the weight.
             contextual = self.search.search(retrieval_query(core, history), k)
-            hits = fuse([contextual, hits], k, self.settings.rrf_k)
+            hits = fuse([contextual, hits], k, self.settings.rrf_k, weights=(1.0, 0.5))
         return hits
 
     def _sides(self, question: str) -> tuple[list[PaperHit], list[str]]:
@@ -237,7 +239,7 @@ class Engine:
                 sources,
                 self.settings.min_support,
                 is_name,
-                asked=judged,
+                asked=question,  # names from earlier turns must be in the source
                 titles_answer=intent in (Intent.LOOKUP, Intent.TOPIC, Intent.COMPARISON),
             )
             listing = intent in (Intent.LOOKUP, Intent.TOPIC)

@@ -270,13 +270,19 @@ def introduction(metadata: list[dict[str, Any]], positions: list[int]) -> str:
     return " ".join([first["title"], first["title"], *stated])
 
 
-def fuse(rankings: list[list[PaperHit]], k: int, rrf_k: int) -> list[PaperHit]:
-    """Several rankings of papers as one, by reciprocal rank (the first ranking's hits kept)."""
+def fuse(
+    rankings: list[list[PaperHit]],
+    k: int,
+    rrf_k: int,
+    weights: tuple[float, ...] | None = None,
+) -> list[PaperHit]:
+    """Several rankings of papers as one, by weighted reciprocal rank (the first ranking's
+    hits kept)."""
     scores: dict[str, float] = defaultdict(float)
     hits: dict[str, PaperHit] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, hit in enumerate(ranking, start=1):
-            scores[hit.paper_id] += 1.0 / (rrf_k + rank)
+            scores[hit.paper_id] += weight / (rrf_k + rank)
             hits.setdefault(hit.paper_id, hit)
     ordered = sorted(hits.values(), key=lambda h: -scores[h.paper_id])
     for hit in ordered:

@@ -73,16 +73,28 @@ def refers_back(question: str) -> bool:
     return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= 3
 
 
+def _by_structure(text: str) -> Intent | None:
+    """The first rule that holds: metadata, comparison, topic, lookup."""
+    for pattern, intent in (
+        (METADATA, Intent.METADATA),
+        (COMPARISON, Intent.COMPARISON),
+        (TOPIC, Intent.TOPIC),
+        (LOOKUP, Intent.LOOKUP),
+    ):
+        if pattern.search(text):
+            return intent
+    return None
+
+
 def classify(question: str, has_history: bool = False) -> Intent:
-    """The kind of question, from its structure; the first rule that holds wins."""
-    if METADATA.search(question):
-        return Intent.METADATA
-    if COMPARISON.search(question):
-        return Intent.COMPARISON
-    if TOPIC.search(question):
-        return Intent.TOPIC
-    if LOOKUP.search(question):
-        return Intent.LOOKUP
+    """The kind of question, from the structure of its asking part, so that a greeting or
+    preamble before it changes nothing; the whole message decides when that part alone
+    says nothing ("SPIN vs DPO: which needs less data?")."""
+    from assistant.answer.policy.concepts import core_question  # concepts imports intent
+
+    intent = _by_structure(core_question(question)) or _by_structure(question)
+    if intent is not None:
+        return intent
     if has_history and refers_back(question):
         return Intent.FOLLOW_UP
     return Intent.FACT
