@@ -10,11 +10,12 @@ from paper_bench.cli import bench_options
 from paper_bench.common import sample_questions
 from paper_bench.comparison import compare
 from paper_bench.evaluation import Question, QuestionResult
-from paper_bench.naive import DONT_KNOW
+from paper_bench.naive import DONT_KNOW, REFUSAL
 from paper_bench.retrieval_scale import JITTER, _add, _distractor_chunks, measure_search
 from paper_bench.runner import BenchOptions, render_markdown
 from paper_bench.synthetic import COPY_WORDS, SyntheticText
 
+from assistant.answer.prompts import NOT_FOUND
 from assistant.cli import build_parser
 from assistant.records import Paper, SourceRef, title_key
 
@@ -329,3 +330,18 @@ def test_bm25_comparison_reports_both_engines_and_their_overlap():
         }
     )
     assert "### BM25:" in text and "| 300 |" in text
+
+
+@pytest.mark.parametrize(
+    ("reply", "refusal"),
+    [
+        (NOT_FOUND, True),
+        ("The sources do not mention the backbone.", True),
+        ("There is not enough information to answer.", True),
+        ("I cannot answer that from these sources.", True),
+        ("SegPrompt improves AR by 5.6% [1].", False),
+        ("The model does not use labels at test time [1].", False),
+    ],
+)
+def test_the_naive_baselines_refusals(reply, refusal):
+    assert bool(REFUSAL.search(reply)) is refusal

@@ -15,14 +15,12 @@ from assistant.answer.policy import (
     coverage,
     is_known,
     is_planted_instruction,
-    is_refusal,
     judge_relevance,
     key_concepts,
     missing_concepts,
     refers_back,
     subject,
 )
-from assistant.answer.prompts import NOT_FOUND
 from assistant.retrieval.hybrid import PaperHit
 from assistant.text import build_vocabulary
 
@@ -271,21 +269,6 @@ def test_check_claim(sentence, supported_by):
 )  # fmt: skip
 def test_comparison_sides(question, sides):
     assert comparison_sides(question) == sides
-
-
-@pytest.mark.parametrize(
-    ("reply", "refusal"),
-    [
-        (NOT_FOUND, True),
-        ("The sources do not mention the backbone.", True),
-        ("There is not enough information to answer.", True),
-        ("I cannot answer that from these sources.", True),
-        ("SegPrompt improves AR by 5.6% [1].", False),
-        ("The model does not use labels at test time [1].", False),
-    ],
-)
-def test_is_refusal(reply, refusal):
-    assert is_refusal(reply, NOT_FOUND) is refusal
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Citations belong to the code: markers parsed, invented ids dropped, renumbered, rendered."""
+"""Citations belong to the code: the model's markers stripped, the sentences of a streamed
+reply cut whole for checking, and citation numbers given by first use."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ MARKER = re.compile(
     r"[ \t]*\[\s*(?:sources?|s)?\s*(\d{1,3}(?:\s*(?:,|;|and|&)\s*(?:sources?|s)?\s*\d{1,3})*)\s*\]",
     re.IGNORECASE,
 )
-OPEN_MARKER_LIMIT = 24  # an unclosed "[" longer than this is plain text, not a marker
 
 
 @dataclass(frozen=True)
@@ -21,67 +21,8 @@ class Citation:
     title: str
 
 
-class CitationRewriter:
-    """Rewrites a streamed answer's markers on the fly.
-
-    Markers of sources that were given are renumbered by first use (1, 2, ...); markers
-    the model invented are dropped. Text is held back only while a "[" is unclosed, so
-    what streams out is exactly the final answer.
-    """
-
-    def __init__(self, given_ids: set[int]) -> None:
-        self.given_ids = given_ids
-        self.order: list[int] = []  # source ids in order of first citation
-        self.pending = ""
-        self.text = ""
-
-    def feed(self, piece: str) -> str:
-        self.pending += piece
-        start = self.pending.rfind("[")
-        unclosed = start != -1 and "]" not in self.pending[start:]
-        if unclosed and len(self.pending) - start <= OPEN_MARKER_LIMIT:
-            ready, self.pending = self.pending[:start], self.pending[start:]
-        else:
-            ready, self.pending = self.pending, ""
-        # Trailing spaces wait too: they belong to a marker if one follows.
-        kept = ready.rstrip(" \t")
-        self.pending = ready[len(kept) :] + self.pending
-        return self._emit(kept)
-
-    def finish(self) -> str:
-        ready, self.pending = self.pending, ""
-        return self._emit(ready)
-
-    def _emit(self, text: str) -> str:
-        rewritten = MARKER.sub(self._replace, text)
-        self.text += rewritten
-        return rewritten
-
-    def _replace(self, match: re.Match[str]) -> str:
-        numbers = []
-        for value in re.findall(r"\d+", match.group(1)):
-            source_id = int(value)
-            if source_id not in self.given_ids:
-                continue
-            if source_id not in self.order:
-                self.order.append(source_id)
-            number = self.order.index(source_id) + 1
-            if number not in numbers:
-                numbers.append(number)
-        if not numbers:
-            return ""
-        space = " " if match.group(0)[:1] in (" ", "\t") else ""
-        return space + "".join(f"[{n}]" for n in numbers)
-
-
 def strip_markers(text: str) -> str:
     return MARKER.sub("", text).strip()
-
-
-def is_bare_citation(text: str) -> bool:
-    """True for answers that are only markers and punctuation, like "[1]" or "Source [1]."."""
-    words = re.findall(r"[A-Za-z]{2,}", strip_markers(text))
-    return len([w for w in words if w.lower() not in {"source", "sources", "see"}]) == 0
 
 
 # Where a streamed reply's sentence ends: ". ", "! ", "? " before the next sentence's first

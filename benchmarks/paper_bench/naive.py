@@ -26,7 +26,6 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.answer.policy import REFUSAL
 from assistant.answer.prompts import load_prompt
 from assistant.records import Paper
 from paper_bench.evaluation import Question, QuestionResult
@@ -34,6 +33,14 @@ from paper_bench.evaluation import Question, QuestionResult
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 TOP_CHUNKS = 4
+# How small models say they cannot answer (the assistant itself no longer reads replies
+# this way: it checks every sentence against its sources).
+REFUSAL = re.compile(
+    r"does not answer|do not (contain|provide|mention|answer)|doesn't (contain|provide|mention)"
+    r"|(no|not enough) information|cannot (be )?answer|can't answer|not (mentioned|provided|"
+    r"specified|stated) in|unable to (answer|find)",
+    re.IGNORECASE,
+)
 # The tutorial's prompt tells the model to say "I don't know"; any such reply is an abstention.
 DONT_KNOW = re.compile(
     r"\b(don'?t|do not|does not|doesn'?t) (know|contain|provide|mention|say|specify)\b|"

@@ -23,11 +23,9 @@ never decide; only the part of a message that asks is read for concepts.
 
 from assistant.answer.policy.claims import (
     NUMBER,
-    REFUSAL,
     Claim,
     Evidence,
     check_claim,
-    is_refusal,
     numbers,
     support,
 )
@@ -36,9 +34,7 @@ from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
     Concept,
     Relevance,
-    core_question,
     coverage,
-    covers,
     introduced_by_none,
     is_known,
     judge_relevance,
@@ -47,13 +43,12 @@ from assistant.answer.policy.concepts import (
     name_test,
     subject,
 )
-from assistant.answer.policy.intent import Intent, classify, refers_back
+from assistant.answer.policy.intent import Intent, classify, core_question, refers_back
 from assistant.answer.policy.planted import is_directive, is_planted_instruction
 
 __all__ = [
     "NAME_LOOKUP_CONCEPTS",
     "NUMBER",
-    "REFUSAL",
     "Claim",
     "Concept",
     "Evidence",
@@ -64,12 +59,10 @@ __all__ = [
     "comparison_sides",
     "core_question",
     "coverage",
-    "covers",
     "introduced_by_none",
     "is_directive",
     "is_known",
     "is_planted_instruction",
-    "is_refusal",
     "judge_relevance",
     "key_concepts",
     "missing_concepts",

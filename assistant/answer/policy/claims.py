@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.text import stem, tokenize
 
@@ -23,23 +23,7 @@ class Evidence(Protocol):
     def title(self) -> str: ...
 
 
-Source = TypeVar("Source", bound=Evidence)
-
-
 # --- The model's reply --------------------------------------------------------------------
-
-# How small models say they cannot answer, besides the exact not-found sentence.
-REFUSAL = re.compile(
-    r"does not answer|do not (contain|provide|mention|answer)|doesn't (contain|provide|mention)"
-    r"|(no|not enough) information|cannot (be )?answer|can't answer|not (mentioned|provided|"
-    r"specified|stated) in|unable to (answer|find)",
-    re.IGNORECASE,
-)
-
-
-def is_refusal(reply: str, not_found: str) -> bool:
-    return not_found.lower() in reply.lower() or bool(REFUSAL.search(reply))
-
 
 # Numbers as written in a claim or a source ("5.6%", "12,000", "0.25"), compared without
 # thousands separators or a trailing full stop.

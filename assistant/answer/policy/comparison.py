@@ -9,7 +9,7 @@ from assistant.text import tokenize
 
 if TYPE_CHECKING:
     pass
-from assistant.answer.policy.concepts import core_question
+from assistant.answer.policy.intent import core_question
 
 # --- Comparisons --------------------------------------------------------------------------
 

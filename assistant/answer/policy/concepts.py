@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, ste
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
-from assistant.answer.policy.intent import COMPARISON, METADATA_WORDS, Intent
+from assistant.answer.policy.intent import COMPARISON, METADATA_WORDS, Intent, core_question
 
 # --- Abstention ---------------------------------------------------------------------------
 
@@ -35,30 +34,12 @@ def is_known(term: str, vocabulary: set[str]) -> bool:
     if len(parts) > 1 and all(len(part) < 2 or forms(part) & vocabulary for part in parts):
         return True
     word = term.lower()
-    return len(word) >= 6 and any(_one_edit_apart(word, known) for known in vocabulary)
+    return len(word) >= 6 and any(
+        abs(len(known) - len(word)) <= 1 and _one_edit_apart(word, known) for known in vocabulary
+    )
 
 
 # --- Key concepts: what the question is about, and whether the collection covers it -------
-
-# Where one part of a message ends and another begins: sentences, and a colon or dash
-# that introduces the question ("hi, quick question for my reading group: which ...").
-SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
-# Requests about the answer's form, length or audience, and greetings: they shape the
-# reply, never what it is about, so they never count as concepts.
-PERIPHERAL = re.compile(
-    r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
-    r"|\b(please|pls|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
-    r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
-    r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
-    r"markdown|tables?|json|latex|english|terms|layman'?s\s+terms|list)\b"
-    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
-    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
-    r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"
-    r"non-?experts?|audience|newsletter)\b",
-    re.IGNORECASE,
-)
-# A segment that asks: it ends with a question mark.
-ASKS = re.compile(r"\?\s*$")
 
 
 def subject(question: str, intent: Intent) -> str:
@@ -67,18 +48,6 @@ def subject(question: str, intent: Intent) -> str:
     core = core_question(question)
     pattern = {Intent.METADATA: METADATA_WORDS, Intent.COMPARISON: COMPARISON}.get(intent)
     return " ".join(pattern.sub(" ", core).split()) if pattern else core
-
-
-def core_question(question: str) -> str:
-    """The part of a message that asks, without greetings or requests about the form.
-
-    "Which paper released HelpSteer2? My colleague at Stanford mentioned it." asks only
-    in its first sentence; when no segment ends with "?", every segment counts.
-    """
-    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
-    asking = [s for s in segments if ASKS.search(s)] or segments
-    core = " ".join(PERIPHERAL.sub(" ", segment) for segment in asking)
-    return " ".join(core.split()) or question.strip()
 
 
 @dataclass(frozen=True)
@@ -134,16 +103,8 @@ def coverage(concepts: Sequence[Concept], text_words: set[str]) -> float:
     total = sum(c.weight for c in concepts)
     if not total:
         return 0.0
-    return sum(c.weight for c in concepts if covers(text_words, c.term)) / total
-
-
-def covers(text_words: set[str], term: str) -> bool:
-    """Whether a paper's words contain ``term``: exactly, as a plural, or one typo away."""
-    if forms(term) & text_words:
-        return True
-    return len(term) >= 6 and any(
-        abs(len(word) - len(term)) <= 1 and _one_edit_apart(term, word) for word in text_words
-    )
+    # A paper's words cover a concept as the collection's words know a term (is_known).
+    return sum(c.weight for c in concepts if is_known(c.term, text_words)) / total
 
 
 def missing_concepts(concepts: Sequence[Concept], question: str) -> list[str]:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from assistant.text import tokenize
-
-if TYPE_CHECKING:
-    pass
 
 
 class Intent(StrEnum):
@@ -68,6 +64,39 @@ FOLLOW_UP = re.compile(
 )
 
 
+# Where one part of a message ends and another begins: sentences, and a colon or dash
+# that introduces the question ("hi, quick question for my reading group: which ...").
+SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
+# Requests about the answer's form, length or audience, and greetings: they shape the
+# reply, never what it is about, so they never count as concepts.
+PERIPHERAL = re.compile(
+    r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
+    r"|\b(please|pls|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
+    r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
+    r"markdown|tables?|json|latex|english|terms|layman'?s\s+terms|list)\b"
+    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
+    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
+    r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"
+    r"non-?experts?|audience|newsletter)\b",
+    re.IGNORECASE,
+)
+# A segment that asks: it ends with a question mark.
+ASKS = re.compile(r"\?\s*$")
+
+
+def core_question(question: str) -> str:
+    """The part of a message that asks, without greetings or requests about the form.
+
+    "Which paper released HelpSteer2? My colleague at Stanford mentioned it." asks only
+    in its first sentence; when no segment ends with "?", every segment counts.
+    """
+    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
+    asking = [s for s in segments if ASKS.search(s)] or segments
+    core = " ".join(PERIPHERAL.sub(" ", segment) for segment in asking)
+    return " ".join(core.split()) or question.strip()
+
+
 def refers_back(question: str) -> bool:
     """Whether a question in a conversation leans on an earlier turn (pronoun, or very short)."""
     return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= 3
@@ -90,8 +119,6 @@ def classify(question: str, has_history: bool = False) -> Intent:
     """The kind of question, from the structure of its asking part, so that a greeting or
     preamble before it changes nothing; the whole message decides when that part alone
     says nothing ("SPIN vs DPO: which needs less data?")."""
-    from assistant.answer.policy.concepts import core_question  # concepts imports intent
-
     intent = _by_structure(core_question(question)) or _by_structure(question)
     if intent is not None:
         return intent
