@@ -33,13 +33,11 @@ class ClaimWriter:
         sources: list[Source],
         min_support: float,
         is_name: Callable[[str], bool] = lambda term: False,
-        asked: str = "",
         titles_answer: bool = True,
     ) -> None:
         self.sources = sources
         self.min_support = min_support
         self.is_name = is_name
-        self.asked = asked  # the question, whose own names a sentence may repeat
         self.titles_answer = titles_answer  # a listed title answers a lookup or a topic
         self._seen: set[str] = set()
         self.numbering = Numbering()
@@ -72,7 +70,6 @@ class ClaimWriter:
             self.sources,
             min_support=self.min_support,
             is_name=self.is_name,
-            asked=self.asked,
             titles_answer=self.titles_answer,
         )
         if not claim.supported:

@@ -234,12 +234,16 @@ class Engine:
             timings["model_wait_ms"] = _ms(waiting)
             model = self.model
             sources = self._evidence(judged, relevant, model)
-            is_name = policy.name_test(relevance.concepts, self.search.is_rare, common_words())
+            # In a comparison the things compared are names too: a sentence about one of
+            # them must come from a paper that speaks of it, never from the other side's.
+            compared = policy.comparison_sides(question) if intent is Intent.COMPARISON else []
+            is_name = policy.name_test(
+                relevance.concepts, self.search.is_rare, common_words(), compared
+            )
             writer = ClaimWriter(
                 sources,
                 self.settings.min_support,
                 is_name,
-                asked=question,  # names from earlier turns must be in the source
                 titles_answer=intent in (Intent.LOOKUP, Intent.TOPIC, Intent.COMPARISON),
             )
             listing = intent in (Intent.LOOKUP, Intent.TOPIC)

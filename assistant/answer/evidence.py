@@ -25,6 +25,7 @@ class Source:
     hit: PaperHit
     sentences: list[str] = field(default_factory=list)
     best: str = ""  # the sentence most similar to the question: the one to quote
+    abstract: str = ""  # the whole abstract, where a claim's names must be found
 
     def words(self) -> set[str]:
         """The content words the model was shown for this paper."""
@@ -34,6 +35,11 @@ class Source:
         """The title and the sentences shown to the model that can support a claim: all but
         directives to readers (policy.is_directive), which are no findings."""
         findings = [s for s in self.sentences if not is_directive(s)]
+        return " ".join([self.hit.title, *findings])
+
+    def paper_text(self) -> str:
+        """The title and the whole abstract, directives to readers left out."""
+        findings = [s for s in split_sentences(self.abstract) if not is_directive(s)]
         return " ".join([self.hit.title, *findings])
 
     def title(self) -> str:
@@ -57,6 +63,7 @@ def select_evidence(
     candidates: list[tuple[Source, int, str]] = []  # (source, position in abstract, sentence)
     for source in sources:
         abstract = abstracts.get(source.hit.paper_id) or " ".join(source.hit.passages)
+        source.abstract = abstract
         for position, sentence in enumerate(split_sentences(abstract)):
             if not is_planted_instruction(sentence):
                 candidates.append((source, position, sentence))

@@ -22,6 +22,8 @@ class Evidence(Protocol):
 
     def title(self) -> str: ...
 
+    def paper_text(self) -> str: ...
+
 
 # --- The model's reply --------------------------------------------------------------------
 
@@ -71,15 +73,17 @@ def check_claim(
     *,
     min_support: float,
     is_name: Callable[[str], bool] = lambda term: False,
-    asked: str = "",
     titles_answer: bool = True,
 ) -> Claim:
     """Whether one given source, or two together (a sentence comparing two papers),
     support the sentence: its numbers and its names all in them, and ``min_support`` of
     its content words. ``is_name`` tells a name: a term the collection holds rarely or
-    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply,
-    unless the question (``asked``) used it. Where titles do not answer (a question of
-    fact, ``titles_answer`` False), a sentence that only restates a title is no claim.
+    never ("flash" in "flash attention speeds up..."), which no paraphrase may supply:
+    it must be in the supporting paper's own text (its whole abstract, which may hold a
+    name the chosen sentences lack), so one paper's findings are never said of another
+    ("SPIN is a preference dataset" from HelpSteer2's abstract). Where titles do not
+    answer (a question of fact, ``titles_answer`` False), a sentence that only restates a
+    title is no claim.
 
     A sentence with no content word ("Yes.", "[1]") is not a claim; a hedge ("the sources
     do not mention the backbone") is unsupported by construction.
@@ -92,13 +96,11 @@ def check_claim(
         claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources
     ):
         return Claim(sentence)  # a title restated answers no question of fact
-    # Names the question itself used may be repeated; any other must be in the source.
-    names = {stem(word) for word in terms if is_name(word)} - {
-        stem(word) for word in tokenize(asked)
-    }
+    names = {stem(word) for word in terms if is_name(word)}
     chosen = _supporting(sentence, claim_words, sources, min_support)
     held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
-    if not chosen or not names <= held:
+    named = {stem(w) for source in chosen for w in tokenize(source.paper_text())}
+    if not chosen or not names <= named:
         best = max((support(sentence, s) for s in sources), default=0.0)
         return Claim(sentence, (), best)
     return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, stem
+from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, stem, tokenize
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
@@ -143,15 +143,20 @@ NAME_LOOKUP_CONCEPTS = 3
 
 
 def name_test(
-    concepts: Sequence[Concept], is_rare: Callable[[str], bool], common_words: Set[str]
+    concepts: Sequence[Concept],
+    is_rare: Callable[[str], bool],
+    common_words: Set[str],
+    compared: Sequence[str] = (),
 ) -> Callable[[str], bool]:
     """What counts as a name in a reply sentence (check_claim): a word of the question
-    that no indexed text holds ("flash" of "flash attention"), or a word that is no
-    everyday English and that the collection holds rarely or never ("HelpSteer3")."""
+    that no indexed text holds ("flash" of "flash attention"), a word of a thing compared
+    ("spin" in "compare spin and helpsteer2"), or a word that is no everyday English and
+    that the collection holds rarely or never ("HelpSteer3")."""
     asked_unseen = {c.term for c in concepts if not c.known}
+    sides = {stem(term) for side in compared for term in tokenize(side)}
 
     def is_name(term: str) -> bool:
-        if singular(term) in asked_unseen:
+        if singular(term) in asked_unseen or stem(term) in sides:
             return True
         everyday = term in common_words or stem(term) in common_words
         return not everyday and is_rare(term)
