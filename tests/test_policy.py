@@ -19,10 +19,13 @@ from assistant.answer.policy import (
     key_concepts,
     missing_concepts,
     name_test,
+    introduced_by_none,
+    named_papers,
     refers_back,
     subject,
 )
-from assistant.retrieval.hybrid import PaperHit
+from assistant.answer.policy.spelling import correct_typos, correction
+from assistant.retrieval.hybrid import PaperHit, introduced_names
 from assistant.text import build_vocabulary
 
 
@@ -109,7 +112,8 @@ def test_is_known(term, known):
          "Which paper released HelpSteer2?"),
         ("hi, quick question for my reading group: which paper introduced spin?",
          "which paper introduced spin?"),
-        ("explain spin in two bullet points please", "explain spin"),
+        ("explain spin in two bullet points please", "spin"),
+            ("hey, whats the gist of remoteclip? for my lab meeting", "whats remoteclip?"),
         ("compare spin and dpo for my thesis", "compare spin and dpo"),
         # Nothing peripheral: the question stays whole.
         ("How does RemoteCLIP pretrain on remote sensing images?",
@@ -266,6 +270,23 @@ def test_check_claim(sentence, supported_by):
         ("What is the difference between weak-to-strong generalization and RLHF?",
          ["weak-to-strong generalization", "RLHF"]),
         ("How does SPIN work?", ["SPIN work"]),  # one side only: nothing to compare
+        # The sides named before a colon, the question after it.
+        ("CoFiTune vs HFT vs LoRAMoE: how does each one fight forgetting?",
+         ["CoFiTune", "HFT", "LoRAMoE"]),
+        # What they are compared on is no side.
+        ("compare ASFT and PoFT as alternatives to plain SFT", ["ASFT", "PoFT"]),
+        ("which works better on MiniWoB++, NNetnav or RCI?", ["NNetnav", "RCI"]),
+        # A title in quotes or parentheses is one side, whatever "of" or "with" it holds.
+        ("compare RAD-DINO with 'Making the Most of Text Semantics' - do they agree?",
+         ["RAD-DINO", "Making the Most of Text Semantics"]),
+        ("Enhancing CLIP with CLIP vs Mixture of Prompt Learning for VLMs",
+         ["Enhancing CLIP with CLIP", "Mixture Prompt Learning"]),
+        ("contrast the CLIP paper (Learning Transferable Visual Models From Natural Language "
+         "Supervision) with Data Filtering Networks in terms of training data",
+         ["Learning Transferable Visual Models From Natural Language Supervision",
+          "Data Filtering Networks"]),
+        ("two papers are called SPO (prompt optimization and preference optimization) - how "
+         "do they differ?", ["prompt optimization", "preference optimization"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):
@@ -324,3 +345,88 @@ def test_in_a_comparison_the_things_compared_are_names():
     is_name = name_test([], lambda term: False, frozenset({"spin", "model"}), ["SPIN", "DPO"])
     assert is_name("spin") and is_name("dpo")
     assert not is_name("model")  # everyday, frequent, not compared
+
+
+COLLECTION = {"lora", "spin", "segprompt", "dataset", "casehold"}
+ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "paper"})
+
+
+@pytest.mark.parametrize(
+    ("word", "meant"),
+    [
+        ("whcih", "which"),  # two letters swapped, an asking word
+        ("introdcued", "introduced"),
+        ("teh", "the"),
+        ("paer", "paper"),  # a letter dropped from an asking word
+        # Never a name into a word it is not.
+        ("qlora", None),  # one letter from "flora", but a changed letter is no swap
+        ("lora", None),  # the collection has it
+        ("gist", None),  # an English word
+        ("sourdough", None),  # no word near it
+        ("gpt4", None),  # not all letters
+    ],
+)
+def test_typo_correction(word, meant):
+    assert correction(word, COLLECTION.__contains__, ENGLISH) == meant
+
+
+def test_a_corrected_question_keeps_its_names_and_case():
+    assert correct_typos("Whcih paper introdcued SPIN?", COLLECTION.__contains__, ENGLISH) == (
+        "which paper introduced SPIN?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "introduced", "not_introduced"),
+    [
+        ("SegPrompt: Boosting Open-world Segmentation via Category-level Prompt Learning",
+         "We propose a novel training mechanism termed SegPrompt that uses category "
+         "information.", {"segprompt", "open-world"}, {"category-level", "category"}),
+        ("Harnessing the Power of Large Language Models for Natural Language to First-Order "
+         "Logic Translation",
+         "This paper introduces LogicLLaMA, a LLaMA-7B model fine-tuned for NL-FOL "
+         "translation using LoRA on a single GPU.", {"logicllama", "llama-7b"},
+         {"lora", "llama", "logic", "translation"}),
+        ("Fast, Effective, and Self-Supervised",
+         "We propose an extremely simple technique, termed Mirror-BERT, which converts MLMs "
+         "(e.g., BERT and RoBERTa) into encoders.", {"mirror-bert"}, {"bert", "roberta"}),
+        ("Structural Self-Supervised Objectives for Transformers",
+         "In the first part, we introduce three alternative pre-training objectives to "
+         "BERT's Masked Language Modeling.", {"structural", "objectives"},
+         {"transformers", "bert's", "bert"}),
+        ("Weak-to-Strong Generalization: Eliciting Strong Capabilities With Weak Supervision",
+         "", {"weak-to-strong", "generalization", "eliciting"}, {"supervision"}),
+    ],
+)  # fmt: skip
+def test_introduced_names_are_what_a_paper_introduces_not_what_it_uses(
+    title, abstract, introduced, not_introduced
+):
+    names = introduced_names({"title": title, "abstract": abstract})
+    assert introduced <= names
+    assert not (not_introduced & names)
+
+
+def test_a_lookup_of_a_name_only_used_or_only_part_of_a_name_is_introduced_by_none():
+    introduced = {
+        "logic": build_vocabulary(["logicllama llama-7b model fine-tuned"]) - {"llama"},
+        "w2v": {"w2v-bert", "framework"},
+    }
+    lora = [Concept("lora", 4.5, True)]
+    assert introduced_by_none(lora, introduced, "which paper proposed lora?") == "lora"
+    bert = [Concept("bert", 3.3, True)]
+    assert introduced_by_none(bert, introduced, "which paper introduced BERT?") == "BERT"
+    # The whole name is introduced.
+    w2v = [Concept("w2v", 5.0, True), Concept("bert", 3.3, True)]
+    assert introduced_by_none(w2v, introduced, "which paper introduced w2v-bert?") == ""
+    logic = [Concept("logicllama", 5.0, True)]
+    assert introduced_by_none(logic, introduced, "who proposed LogicLLaMA?") == ""
+
+
+def test_metadata_is_read_only_from_a_paper_the_question_names():
+    seg, other = PaperHit("seg", "SegPrompt", 0.0), PaperHit("other", "Expanding Models", 0.0)
+    introduced = {"seg": {"segprompt", "open-world"}, "other": {"cross-frame", "attention"}}
+    asked = [Concept("segprompt", 5.0, True)]
+    assert named_papers(asked, [other, seg], introduced) == [seg]
+    # "who wrote attention is all you need?": one paper introduces an attention mechanism.
+    attention = [Concept("attention", 3.4, True), Concept("need", 2.8, True)]
+    assert named_papers(attention, [other, seg], introduced) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from assistant.config import Settings
 from assistant.index.embeddings import common_words
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
+from assistant.text import WORD
 
 
 class ChatModel(Protocol):
@@ -99,14 +101,33 @@ class Engine:
             similarity_margin=self.settings.similarity_margin,
             limit=self.settings.answer_papers,
         )
-        if intent is Intent.LOOKUP and relevance.papers:
-            introductions = self.search.introduction_words([hit.paper_id for hit in hits])
-            if name := policy.introduced_by_none(concepts, introductions, about):
+        thing = policy.named_thing(about) if intent is Intent.FACT else ""
+        if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
+            introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+            if intent is Intent.LOOKUP:  # the verb of introducing stays in the question
+                name = policy.introduced_by_none(concepts, introduced, question, common_words())
+            elif thing:  # "what did the llama 2 paper report?": a paper must introduce it
+                name = policy.introduced_by_none(
+                    concepts, introduced, f"introducing {thing}", common_words()
+                )
+            else:  # a paper's record answers only when the question names that paper
+                naming = self.search.naming_words([hit.paper_id for hit in relevance.papers])
+                named = policy.named_papers(concepts, relevance.papers, naming)
+                relevance = dataclasses.replace(relevance, papers=named)
+                name = "" if named else " ".join(WORD.findall(policy.core_question(about)))
+            if name:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
 
+    def spelled(self, question: str) -> str:
+        """The question with typos of its asking words set right ("whcih" → "which")."""
+        return policy.correct_typos(
+            question, lambda word: policy.is_known(word, self.search.vocabulary), common_words()
+        )
+
     def find(self, question: str, k: int | None = None) -> list[PaperHit]:
         """Citation lookup: ranked papers at once, no model involved."""
+        question = self.spelled(question)
         intent = policy.classify(question)
         return self.search.search(
             policy.core_question(question), k, introduced=intent is Intent.LOOKUP
@@ -165,6 +186,7 @@ class Engine:
         this question only, so callers sharing the engine never change each other's.
         """
         started = time.perf_counter()
+        asked, question = question, self.spelled(question)
         history = prose_history(history or [])
         # The context window holds answers up to longest_answer_tokens, no longer.
         answer_tokens = min(
@@ -192,7 +214,7 @@ class Engine:
             yield text
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)
             yield Answer(
-                question,
+                asked,
                 text,
                 True,
                 "abstain",
@@ -210,7 +232,7 @@ class Engine:
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)
             citation = Citation(1, 1, relevant[0].paper_id, relevant[0].title)
             yield Answer(
-                question,
+                asked,
                 text,
                 False,
                 "metadata",
@@ -292,7 +314,7 @@ class Engine:
             yield NOT_FOUND
             timings["first_text_ms"] = timings["total_ms"]
             yield Answer(
-                question,
+                asked,
                 NOT_FOUND,
                 True,
                 "abstain",
@@ -305,7 +327,7 @@ class Engine:
             )
             return
         yield Answer(
-            question,
+            asked,
             prefix + writer.text,
             False,
             "lookup" if intent is Intent.LOOKUP else "answer",

@@ -36,6 +36,8 @@ _ASKS = {
         r"|\b(published|released)\s*(\?|$|when\b|in\s+what\b|on\s+what\b)"
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
+        # The listing a record comes from: "which day's listing is it from?"
+        r"|\b(listing|listed)\b|\bwhich\s+day\b"
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";

@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.index.client import store_errors
 from assistant.index.store import PaperIndex
 from assistant.retrieval.bm25 import BM25
-from assistant.text import build_vocabulary, singular, split_sentences, tokenize
+from assistant.text import WORD, build_vocabulary, forms, singular, split_sentences, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +138,30 @@ class HybridSearch:
         bm25 = self.chunks.bm25
         return bm25.idf(term) if term in bm25.postings else None
 
-    def introduction_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
-        """Each paper's title and contribution sentences, as words folded for matching."""
+    def introduced_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
+        """The words of what each paper introduces (``introduced_names``), folded."""
         chunks = self.chunks
         return {
-            paper_id: build_vocabulary([introduction(chunks.metadata, positions)])
+            paper_id: {
+                form
+                for word in introduced_names(chunks.metadata[positions[0]])
+                for form in forms(word)
+            }
             for paper_id in paper_ids
             if (positions := chunks.chunks_of_paper.get(paper_id))
+        }
+
+    def naming_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
+        """Each paper's full title and the names it introduces, folded as build_vocabulary
+        folds (hyphenated words also by their parts): the words that name the paper."""
+        chunks = self.chunks
+        return {
+            paper_id: build_vocabulary(
+                [record["title"], *introduction_spans(record)]
+            )
+            for paper_id in paper_ids
+            if (positions := chunks.chunks_of_paper.get(paper_id))
+            and (record := chunks.metadata[positions[0]])
         }
 
     def is_rare(self, term: str) -> bool:
@@ -260,6 +277,48 @@ CONTRIBUTION = re.compile(
     r"construct|contribute|describe|unveil|announce|curate|collect)s?\b",
     re.IGNORECASE,
 )
+
+
+# Where the name of what a paper introduces ends, and the things it uses, builds on or
+# compares with begin: "introduces LogicLLaMA, a LLaMA-7B model fine-tuned for ... using
+# LoRA", "termed Mirror-BERT, which converts MLMs (e.g., BERT ...)".
+USES = re.compile(
+    r"(?<![\w-])(using|uses?|with|via|e\.g|i\.e|such\s+as|including|like|to|from|over|than|versus|"
+    r"vs|based\s+on|built\s+on|upon|leveraging|through|for|against|compared|of\s+(existing|"
+    r"prior|previous|popular|pre-?trained|off-the-shelf))(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+# A name given in passing: "by introducing a novel operation called DARE (Drop And REscale)".
+NAMING = re.compile(
+    r"\b(called|named|termed|dubbed|coined|introducing|proposing|presenting)\s+", re.IGNORECASE
+)
+
+
+def introduction_spans(record: dict[str, Any]) -> list[str]:
+    """The pieces of a paper's record that name what it introduces: its title up to the
+    first word of use ("... Objectives for Transformers" introduces no transformer; the
+    part before a colon always counts); in each contribution sentence the words after "we
+    propose / introduce / ..." up to the first word of use; and the words after "called",
+    "termed" or "introducing" anywhere."""
+    title = record.get("title", "")
+    head, colon, rest = title.partition(":")
+    spans = [head, USES.split(rest)[0]] if colon else [USES.split(title)[0]]
+    for sentence in split_sentences(record.get("abstract", "")):
+        starts = [m.end() for m in NAMING.finditer(sentence)]
+        if stated := CONTRIBUTION.search(sentence):
+            starts.append(stated.end())
+        spans += [USES.split(sentence[start:])[0] for start in starts]
+    return spans
+
+
+def introduced_names(record: dict[str, Any]) -> set[str]:
+    """The words, whole as written ("w2v-bert", never its part "bert"), that name what a
+    paper introduces (``introduction_spans``). A lookup of a name that only these words
+    hold ("which paper introduced LoRA?") is answered by the paper that introduced it, not
+    by one that used it."""
+    return {word.lower() for span in introduction_spans(record) for word in WORD.findall(span)}
 
 
 def introduction(metadata: list[dict[str, Any]], positions: list[int]) -> str:

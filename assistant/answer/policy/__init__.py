@@ -30,6 +30,7 @@ from assistant.answer.policy.claims import (
     support,
 )
 from assistant.answer.policy.comparison import comparison_sides
+from assistant.answer.policy.spelling import correct_typos
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
     Concept,
@@ -38,6 +39,8 @@ from assistant.answer.policy.concepts import (
     introduced_by_none,
     is_known,
     judge_relevance,
+    named_papers,
+    named_thing,
     key_concepts,
     missing_concepts,
     name_test,
@@ -57,6 +60,7 @@ __all__ = [
     "check_claim",
     "classify",
     "comparison_sides",
+    "correct_typos",
     "core_question",
     "coverage",
     "introduced_by_none",
@@ -64,6 +68,8 @@ __all__ = [
     "is_known",
     "is_planted_instruction",
     "judge_relevance",
+    "named_papers",
+    "named_thing",
     "key_concepts",
     "missing_concepts",
     "name_test",

@@ -3,35 +3,85 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from assistant.answer.policy.intent import PERIPHERAL, SEGMENT_BREAK
 from assistant.text import tokenize
-
-if TYPE_CHECKING:
-    pass
-from assistant.answer.policy.intent import core_question
 
 # --- Comparisons --------------------------------------------------------------------------
 
-# What joins the things compared: "A vs B", "A and B", "A or B", "A with B", "A from B"
+# A title written out in quotes, or a parenthesis of three words or more: each names one
+# side whole, whatever "and", "of" or "with" it holds.
+QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c](.+?)['\"\u2019\u201d](?!\w)")
+PARENTHESIS = re.compile(r"\(([^()]*\s[^()]*\s[^()]*)\)")
+# "A vs B vs C" splits only at "vs": the sides may hold "with" ("Enhancing CLIP with CLIP").
+VERSUS = re.compile(r"\s*(?<![\w-])(?:vs\.?|versus)(?![\w-])\s*", re.IGNORECASE)
+# Otherwise what joins the things compared: "A and B", "A or B", "A with B", "A to B"
 # (never inside a hyphenated name such as "weak-to-strong").
 SIDE_BREAK = re.compile(
     r"\s*(?:[,;]|(?<![\w-])(?:vs\.?|versus|and|or|with|from|to|against|than)(?![\w-]))\s*",
     re.IGNORECASE,
 )
-COMPARISON_WORDS = re.compile(
-    r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast|"
-    r"which(\s+one)?|works|performs|better|best|worse|more|less|between|how|does|do|is|are|"
-    r"what|the|of)(?![\w-])",
+# Where a side ends and what it is compared on begins: "SiT for image pretraining",
+# "PoFT as alternatives to plain SFT", "Data Filtering Networks in terms of training data".
+TAIL = re.compile(
+    r"(?<![\w-])(as|in|on|for|at|regarding|about|when|while|under|across|within)(?![\w-]).*",
     re.IGNORECASE,
 )
+COMPARISON_WORDS = re.compile(
+    r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast(ing)?|"
+    r"which(\s+one)?|works|performs|better|best|worse|more|less|between|how|does|do|is|are|"
+    r"what|the|of|both|each|one|ones)(?![\w-])",
+    re.IGNORECASE,
+)
+MOST_SIDES = 3
+VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
+LISTS = re.compile(r"(?<![\w-])(and|or|vs\.?|versus)(?![\w-])", re.IGNORECASE)
+PLACEHOLDER = "heldtitle"
+HELD = re.compile(PLACEHOLDER + r"(\d+)")
+
+
+def _sides_of(text: str) -> list[str]:
+    """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to."""
+    parts = VERSUS.split(text) if VERSUS.search(text) else SIDE_BREAK.split(text)
+    sides: list[str] = []
+    for part in parts:
+        words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
+        side = TAIL.sub("", words).strip(" ?.!:'\"")
+        if tokenize(side):
+            sides.append(side)
+        if side and side != words.strip(" ?.!:'\""):
+            break  # what follows a side's tail is what they are compared on
+    return sides
 
 
 def comparison_sides(question: str) -> list[str]:
-    """The things a comparison names, each as a short query ("SPIN", "DPO"); at most three."""
-    sides = []
-    for part in SIDE_BREAK.split(core_question(question)):
-        side = " ".join(COMPARISON_WORDS.sub(" ", part).split()).strip(" ?.!:")
-        if tokenize(side):
-            sides.append(side)
-    return sides[:3]
+    """The things a comparison names, each as a short query ("SPIN", "DPO"); at most three.
+
+    Titles in quotes or in a long parenthesis are sides as written; the rest is read from
+    the part of the message that joins two things or more ("CoFiTune vs HFT: how does each
+    fight forgetting?" names them before the colon).
+    """
+    # "vs." is no sentence end.
+    text = VERSUS_DOT.sub("vs", PERIPHERAL.sub(" ", question))
+    for inner in PARENTHESIS.findall(text):
+        if LISTS.search(inner):  # "two papers called SPO (prompt ... and preference ...)"
+            return _sides_of(inner)[:MOST_SIDES]
+    # Each title in quotes or parentheses stands in the text as one placeholder word.
+    titles: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        titles.append(match.group(1).strip())
+        return f" {PLACEHOLDER}{len(titles) - 1} "
+
+    text = PARENTHESIS.sub(hold, QUOTED.sub(hold, text))
+    segments = [s for s in SEGMENT_BREAK.split(text) if s and s.strip()]
+    best = max(
+        (_sides_of(segment) for segment in segments),
+        key=lambda sides: (len(sides), sum(PLACEHOLDER in side for side in sides)),
+        default=[],
+    )
+    named = [
+        titles[int(held.group(1))] if (held := HELD.search(side)) else side for side in best
+    ]
+    named += [title for title in titles if title not in named]
+    return named[:MOST_SIDES]

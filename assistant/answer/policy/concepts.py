@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
@@ -11,7 +12,14 @@ from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, ste
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
-from assistant.answer.policy.intent import COMPARISON, METADATA_WORDS, Intent, core_question
+from assistant.answer.policy.intent import (
+    COMPARISON,
+    LISTING_WORDS,
+    METADATA_WORDS,
+    PERIPHERAL,
+    Intent,
+    core_question,
+)
 
 # --- Abstention ---------------------------------------------------------------------------
 
@@ -46,8 +54,18 @@ def subject(question: str, intent: Intent) -> str:
     """What the question is about: its asking part without the words of its intent
     ("when was X published?" is about X; "compare A and B" about A and B)."""
     core = core_question(question)
-    pattern = {Intent.METADATA: METADATA_WORDS, Intent.COMPARISON: COMPARISON}.get(intent)
-    return " ".join(pattern.sub(" ", core).split()) if pattern else core
+    pattern = {
+        Intent.METADATA: METADATA_WORDS,
+        Intent.COMPARISON: COMPARISON,
+        Intent.LOOKUP: LISTING_WORDS,
+        Intent.TOPIC: LISTING_WORDS,
+    }.get(intent)
+    if not pattern:
+        return core
+    about = " ".join(pattern.sub(" ", core).split())
+    if not tokenize(about):  # "Deep Ignorance - which day's listing is it from?"
+        about = " ".join(pattern.sub(" ", PERIPHERAL.sub(" ", question)).split())
+    return about
 
 
 @dataclass(frozen=True)
@@ -164,18 +182,110 @@ def name_test(
     return is_name
 
 
-def introduced_by_none(
-    concepts: Sequence[Concept], introductions: dict[str, set[str]], question: str
-) -> str:
-    """For a lookup of a name: the name, when no paper's title or contribution sentences
-    hold all of it (ImageNet is used in many abstracts and introduced in none); else ""."""
-    if not concepts or len(concepts) > NAME_LOOKUP_CONCEPTS:
-        return ""
-    if any(coverage(concepts, words) >= 0.999 for words in introductions.values()):
-        return ""
+# The verb of a lookup that asks for a name: "which paper introduced X?".
+INTRODUCING = re.compile(
+    r"(?<![\w-])(introduc\w*|propos\w*|releas\w*|creat\w*|invent\w*|develop\w*|"
+    r"came\s+up\s+with|coined|presented)(?![\w-])",
+    re.IGNORECASE,
+)
+# A name may be asked under two names, or two things at once: "lora, low-rank
+# adaptation", "clap (contrastive language-audio pretraining)", "sam and sa-1b".
+NAME_PARTS = re.compile(r"\s*(?:[,;/()]|(?<![\w-])(?:and|or|aka)(?![\w-]))\s*", re.IGNORECASE)
+# Where a name ends and what is said of it begins: "the scan dataset for compositional ...".
+NAME_TAIL = re.compile(
+    r"(?<![\w-])(for|to|in|on|with|using|via|from|that|which|where|whose|by|about|showing|"
+    r"shows|and\s+how|and\s+what)(?![\w-]).*",
+    re.IGNORECASE,
+)
+# The words that say which paper ("the original CLIP paper"), not what it is called.
+NOT_NAMES = re.compile(
+    r"(?<![\w-])(original|famous|first|second|third|recent|well-known|seminal|classic|same|"
+    r"whole|main|big|other)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
+    """The names asked for, each as its words are written: what follows the verb of
+    introducing ("the adam optimizer"), under each name it is asked by, each at most
+    NAME_LOOKUP_CONCEPTS words. A lookup by description ("which paper audits 1800+ text
+    datasets?") asks for no name."""
+    core = core_question(question)
+    verb = INTRODUCING.search(core)
+    if not verb:
+        return []
     terms = {c.term for c in concepts}
-    written = [w for w in WORD.findall(core_question(question)) if singular(w.lower()) in terms]
-    return " ".join(written)
+    names = []
+    asked = NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
+    for part in NAME_PARTS.split(asked):
+        # Its numbers belong to a name too: "llama 2" is no "llama".
+        written = [
+            word
+            for word in WORD.findall(part)
+            if {singular(token) for token in TOKEN.findall(word.lower())} & terms
+            or _number_like(word)
+        ]
+        if 1 <= len(written) <= NAME_LOOKUP_CONCEPTS and not all(map(_number_like, written)):
+            names.append(written)
+    return names
+
+
+def introduced_by_none(
+    concepts: Sequence[Concept],
+    introduced: dict[str, set[str]],
+    question: str,
+    common_words: Set[str] = frozenset(),
+) -> str:
+    """For a lookup of a name: the name as written, when no paper introduces it under
+    any of the names asked (``introduced``: the whole words naming what each paper
+    introduces, as HybridSearch.introduced_words gives them); else "". ImageNet is used
+    in many abstracts and introduced in none; "BERT" is only a part of "w2v-BERT".
+
+    A name's words that are no everyday English ("medprompt" of "the Medprompt
+    strategy") must be introduced; a name of everyday words only ("batch normalization",
+    "adam optimizer") must be introduced whole."""
+    names = _names(concepts, question)
+    for written in names:
+        coined = [w for w in written if not ({w.lower(), stem(w)} & common_words)]
+        needed = coined or written
+        if any(all(is_known(word, words) for word in needed) for words in introduced.values()):
+            return ""
+    return " ".join(names[0]) if names else ""
+
+
+# "what did the llama 2 paper report?", "how does flash attention work?": a question
+# about one named thing, which some paper must introduce for the collection to answer.
+NAMED_THING = re.compile(
+    r"\bthe\s+((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\b"
+    r"|^\W*how\s+(?:does|do|did)\s+((?:[\w.+'-]+\s+){0,2}?[\w.+'-]+)\s+work\b",
+    re.IGNORECASE,
+)
+
+
+def named_thing(question: str) -> str:
+    """The thing a question of fact names as its subject ("the X paper", "how does X
+    work?"), or ""."""
+    found = NAMED_THING.search(core_question(question))
+    return (found.group(1) or found.group(2)) if found else ""
+
+
+def named_papers(
+    concepts: Sequence[Concept], papers: Sequence[PaperHit], introduced: dict[str, set[str]]
+) -> list[PaperHit]:
+    """The papers a question names, by title or by what they introduce ("when was
+    SegPrompt published?"), best named first: the words naming what a paper introduces
+    hold at least ``NAMED_COVERAGE`` of the concepts' weight. Metadata is read from a
+    paper's record only when the question names that paper."""
+    named = {
+        hit.paper_id: coverage(concepts, introduced.get(hit.paper_id, set())) for hit in papers
+    }
+    ranked = sorted(papers, key=lambda hit: -named[hit.paper_id])
+    return [hit for hit in ranked if named[hit.paper_id] >= NAMED_COVERAGE]
+
+
+# Calibrated on the dev set's metadata questions ("date of the SPIN self-play fine-tuning
+# paper in the collection?" names SPIN by 3 of its 4 concepts).
+NAMED_COVERAGE = 0.7
 
 
 def judge_relevance(

@@ -32,7 +32,8 @@ TOPIC = re.compile(
     r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b"
     # "which papers ...", "what recommender-system works ...": plural asks for a list.
     r"|^\s*(which|what)\s+([\w-]+\s+){0,2}?(papers|works|studies|articles|publications)\b"
-    r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b",
+    r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b"
+    r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?(papers|works|studies|articles)\b",
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
@@ -46,14 +47,26 @@ LOOKUP = re.compile(
 METADATA = re.compile(
     r"^\s*(when|in\s+what\s+year|what\s+year)\b.*\b(published|released|appear|come\s+out)"
     r"|\bwho\s+(wrote|are\s+the\s+authors|authored)\b|\bauthors?\s+of\b"
-    r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b",
+    r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b"
+    # The record's listing: "what date is X listed under?", "which file is X in?"
+    r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
+    r"|\b(listing|listed)\b|\bdate\s+of\b",
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
 METADATA_WORDS = re.compile(
     r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
     r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
-    r"doi|date[ds]?|dated|sources?|file|comes?\s+from)\b",
+    r"doi|date[ds]?|dated|sources?|file|comes?\s+from|listing|listed|day'?s?|under|"
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|collection|give[sn]?|says?|lists?)\b",
+    re.IGNORECASE,
+)
+# The words a lookup or a listing asks with ("list the papers that introduced ..."),
+# which are not what it asks about.
+LISTING_WORDS = re.compile(
+    r"\b(list|show|find|give|tell|name|introduc\w*|propos\w*|present(s|ed)?|releas\w*|"
+    r"describ\w*|publish\w*|came\s+up\s+with|any|all|every)\b",
     re.IGNORECASE,
 )
 # Words that point back into the conversation ("what dataset did they use?").
@@ -71,10 +84,14 @@ SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
 # reply, never what it is about, so they never count as concepts.
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
-    r"|\b(please|pls|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    # What is asked of the answer, not what it is about: "the gist of X", "explain X".
+    r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind)\b"
+    r"|\b(can|could|would)\s+you\s+(please\s+)?(explain|summari[sz]e|describe|tell\s+me)\b"
+    r"|\b(explain|summari[sz]e)\b"
     r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
     r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
-    r"markdown|tables?|json|latex|english|terms|layman'?s\s+terms|list)\b"
+    r"markdown|tables?|json|latex|english|(simple|plain|lay|everyday)\s+terms|layman'?s\s+terms|list)\b"
     r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
     r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
     r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"

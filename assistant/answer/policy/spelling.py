@@ -1,0 +1,73 @@
+"""Typos in the words a question asks with ("whcih paper introdcued spin"), set right.
+
+People type fast; a misspelt "which" must neither count as a name the collection lacks
+nor hide that the question is a lookup. Hand-written because no spelling library here
+knows both English and the collection's own words (pyspellchecker and symspellpy ship
+general English lists, which would "correct" model names). The rule is kept narrow so a
+real name is never rewritten into a word it is not:
+
+- only a word that no indexed text holds and that is no everyday English word is looked at;
+- it becomes a word of the asking vocabulary (stop words and the words questions ask with)
+  one edit away (a letter dropped, added, changed or two swapped);
+- or an everyday English word that differs by two letters swapped ("teh", "introdcued"),
+  the typo of fast typing. A changed letter is not enough there: "qlora" is no "flora".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Set
+
+from assistant.text import STOPWORDS, WORD
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+# The words questions ask with, beside the stop words.
+ASKING_WORDS = frozenset(
+    """
+    paper papers which what who whose when where compare compared comparison dataset
+    datasets benchmark model models method methods introduced introduces introduce proposed
+    proposes propose presented presents release released explain summarize summary
+    difference between about collection listed published
+    """.split()
+)
+
+
+def _edits(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+        | {a + c + b for a, b in splits for c in LETTERS}
+    )
+
+
+def _swaps(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+
+
+def correction(
+    word: str, in_collection: Callable[[str], bool], common_words: Set[str]
+) -> str | None:
+    """The word meant, or None when ``word`` is no typo this module sets right."""
+    lower = word.lower()
+    if len(lower) < 3 or not lower.isalpha() or in_collection(lower) or lower in common_words:
+        return None
+    asking = STOPWORDS | ASKING_WORDS
+    candidates = sorted(_edits(lower) & asking)
+    if len(candidates) == 1:
+        return candidates[0]
+    swapped = sorted(w for w in _swaps(lower) if w in common_words or w in asking)
+    return swapped[0] if len(swapped) == 1 else None
+
+
+def correct_typos(
+    question: str, in_collection: Callable[[str], bool], common_words: Set[str]
+) -> str:
+    """``question`` with the typos of its asking words set right, the rest as written."""
+
+    def fix(match: re.Match[str]) -> str:
+        return correction(match.group(), in_collection, common_words) or match.group()
+
+    return WORD.sub(fix, question)
