@@ -156,9 +156,7 @@ class HybridSearch:
         folds (hyphenated words also by their parts): the words that name the paper."""
         chunks = self.chunks
         return {
-            paper_id: build_vocabulary(
-                [record["title"], *introduction_spans(record)]
-            )
+            paper_id: build_vocabulary([record["title"], *introduction_spans(record)])
             for paper_id in paper_ids
             if (positions := chunks.chunks_of_paper.get(paper_id))
             and (record := chunks.metadata[positions[0]])

@@ -30,7 +30,6 @@ from assistant.answer.policy.claims import (
     support,
 )
 from assistant.answer.policy.comparison import comparison_sides
-from assistant.answer.policy.spelling import correct_typos
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
     Concept,
@@ -39,15 +38,16 @@ from assistant.answer.policy.concepts import (
     introduced_by_none,
     is_known,
     judge_relevance,
-    named_papers,
-    named_thing,
     key_concepts,
     missing_concepts,
     name_test,
+    named_papers,
+    named_thing,
     subject,
 )
 from assistant.answer.policy.intent import Intent, classify, core_question, refers_back
 from assistant.answer.policy.planted import is_directive, is_planted_instruction
+from assistant.answer.policy.spelling import correct_typos
 
 __all__ = [
     "NAME_LOOKUP_CONCEPTS",
@@ -60,19 +60,19 @@ __all__ = [
     "check_claim",
     "classify",
     "comparison_sides",
-    "correct_typos",
     "core_question",
+    "correct_typos",
     "coverage",
     "introduced_by_none",
     "is_directive",
     "is_known",
     "is_planted_instruction",
     "judge_relevance",
-    "named_papers",
-    "named_thing",
     "key_concepts",
     "missing_concepts",
     "name_test",
+    "named_papers",
+    "named_thing",
     "numbers",
     "refers_back",
     "subject",

@@ -80,8 +80,6 @@ def comparison_sides(question: str) -> list[str]:
         key=lambda sides: (len(sides), sum(PLACEHOLDER in side for side in sides)),
         default=[],
     )
-    named = [
-        titles[int(held.group(1))] if (held := HELD.search(side)) else side for side in best
-    ]
+    named = [titles[int(held.group(1))] if (held := HELD.search(side)) else side for side in best]
     named += [title for title in titles if title not in named]
     return named[:MOST_SIDES]
