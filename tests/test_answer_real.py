@@ -196,3 +196,28 @@ def test_eval_command_writes_its_report(bundled_index, real_settings, tmp_path, 
     assert len(report["results"]) == 5 and set(report["by_type"]) == set(picked)
     assert report["overall"]["citation_precision_retrieved"] == 1.0
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_eval_naive_scores_the_baseline_on_the_same_questions(
+    bundled_index, real_settings, tmp_path, capsys
+):
+    """`assistant eval --naive`: the tutorial RAG answers the same file, scored the same way."""
+    from assistant.cli import main
+
+    picked = {}
+    for question in load_questions():
+        if question.type in ("fact", "out_of_collection"):
+            picked.setdefault(question.type, question)
+    subset = tmp_path / "subset.jsonl"
+    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
+        lines = [
+            line for line in handle if json.loads(line)["id"] in {q.id for q in picked.values()}
+        ]
+    subset.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "naive"
+    index = str(real_settings.vectorstore_dir)
+    assert main(["--index", index, "eval", str(subset), "--naive", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["system"] == "naive"
+    assert [r["id"] for r in report["results"]] == [json.loads(line)["id"] for line in lines]
+    assert all(r["answer"] for r in report["results"])  # the model answered each one

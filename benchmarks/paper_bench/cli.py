@@ -55,16 +55,38 @@ def cmd_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    results = evaluation.evaluate(
-        partial(evaluation.run_engine_question, engine), questions, progress
-    )
-    report = evaluation.build_report(results)
+    ask, system, model = partial(evaluation.run_engine_question, engine), "assistant", None
+    if args.naive:
+        ask, model = _naive(settings, engine.index.embeddings)
+        system = "naive"
+    results = evaluation.evaluate(ask, questions, progress)
+    report = evaluation.build_report(results, system=system)
     report["questions_file"] = str(args.questions)
-    report["model"] = engine.model.describe()
+    report["model"] = (model or engine.model).describe()
     paths = evaluation.write_report(report, args.out)
     print(evaluation.format_table(report))
     print(f"\nWrote {', '.join(map(str, paths))}")
     return 0
+
+
+def _naive(settings: Settings, embeddings):
+    """LangChain's tutorial RAG over the bundled corpus, in a temporary folder, with the
+    same model: the baseline the assistant is measured against on any question set."""
+    import tempfile
+    from functools import partial
+
+    from assistant.corpus.reading import read_corpus
+    from assistant.models.local import LocalModel
+    from paper_bench.comparison import NAIVE_N_CTX
+    from paper_bench.naive import NaiveRAG
+
+    model = LocalModel(settings.model_copy(update={"n_ctx": NAIVE_N_CTX}))
+    naive = NaiveRAG(embeddings, model, Path(tempfile.mkdtemp(prefix="naive-rag-")))
+    naive.index(read_corpus(settings.corpus_paths).papers)
+    ask = partial(
+        naive.answer, max_tokens=settings.max_answer_tokens, temperature=settings.temperature
+    )
+    return ask, model
 
 
 def _csv(kind: type) -> Callable[[str], tuple]:
@@ -120,6 +142,11 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         "--out", type=Path, default=Path("eval/out"), help="Report folder (default eval/out)."
     )
     evaluate.add_argument("--limit", type=int, help="Only the first N questions.")
+    evaluate.add_argument(
+        "--naive",
+        action="store_true",
+        help="Score LangChain's tutorial RAG (same model, bundled corpus) instead: the baseline.",
+    )
     evaluate.add_argument(
         "--types", nargs="+", choices=QUESTION_TYPES, help="Only questions of these types."
     )
