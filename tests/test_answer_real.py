@@ -53,11 +53,20 @@ def test_a_chatty_question_is_answered_not_refused(engine):
     [
         "which paper proposed the adam optimizer?",  # used in passing, introduced by none
         "how does flashattention speed up exact attention?",  # in no indexed text
+        "which paper proposed lora?",  # LogicLLaMA is fine-tuned using LoRA
+        "whcih paper introdcued bert",  # only a part of w2v-BERT and Mirror-BERT; typos
+        "what did the llama 2 paper report on safety?",  # no paper introduces llama 2
     ],
 )
 def test_a_lowercase_question_about_something_absent_is_not_answered(engine, question):
     answer = engine.ask(question)
     assert answer.abstained and NOT_FOUND in answer.text and answer.citations == []
+
+
+def test_a_typed_lookup_with_typos_finds_the_paper(engine):
+    answer = engine.ask("whcih paper introdcued spin")
+    assert not answer.abstained
+    assert answer.citations[0].title.startswith("Self-Play Fine-Tuning")
 
 
 def test_a_comparison_cites_both_papers(engine):
