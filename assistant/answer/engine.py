@@ -147,7 +147,8 @@ class Engine:
     ) -> list[PaperHit]:
         """Papers for the asking part of the question; a follow-up also searches with the
         conversation's words, and both rankings are fused."""
-        core = policy.subject(question, intent)
+        listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
+        core = policy.core_question(question) if listing else policy.subject(question, intent)
         hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP)
         if history and policy.refers_back(question):
             # The papers the conversation is about come first; the question's own

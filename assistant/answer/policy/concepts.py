@@ -167,10 +167,11 @@ def name_test(
     compared: Sequence[str] = (),
 ) -> Callable[[str], bool]:
     """What counts as a name in a reply sentence (check_claim): a word of the question
-    that no indexed text holds ("flash" of "flash attention"), a word of a thing compared
-    ("spin" in "compare spin and helpsteer2"), or a word that is no everyday English and
-    that the collection holds rarely or never ("HelpSteer3")."""
-    asked_unseen = {c.term for c in concepts if not c.known}
+    that no indexed text holds and that is no everyday word ("flashattention", never
+    "beat"), a word of a thing compared ("spin" in "compare spin and helpsteer2"), or a
+    word that is no everyday English and that the collection holds rarely or never
+    ("HelpSteer3")."""
+    asked_unseen = {c.term for c in concepts if c.names_a_thing}
     sides = {stem(term) for side in compared for term in tokenize(side)}
 
     def is_name(term: str) -> bool:
@@ -197,6 +198,9 @@ NAME_TAIL = re.compile(
     r"shows|and\s+how|and\s+what)(?![\w-]).*",
     re.IGNORECASE,
 )
+USED_BEFORE = re.compile(
+    r"(?<![\w-])(uses?|using|with|to|by|for|via|from|on|about)(?![\w-])", re.IGNORECASE
+)
 # The words that say which paper ("the original CLIP paper"), not what it is called.
 NOT_NAMES = re.compile(
     r"(?<![\w-])(original|famous|first|second|third|recent|well-known|seminal|classic|same|"
@@ -212,7 +216,9 @@ def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
     datasets?") asks for no name."""
     core = core_question(question)
     verb = INTRODUCING.search(core)
-    if not verb:
+    # The verb must say what the paper itself did: "which work uses an LLM to propose a
+    # configuration" asks for no name.
+    if not verb or USED_BEFORE.search(core[: verb.start()]):
         return []
     terms = {c.term for c in concepts}
     names = []

@@ -37,8 +37,9 @@ TOPIC = re.compile(
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
-    r"^\s*(which|what)\s+(papers?|stud(y|ies)|articles?|publications?)\b"
-    r"|^\s*(which|what)\s+works?\s+(introduced|proposed|presented|showed|described)\b"
+    # "which work fine-tunes ...?"; "which works better, A or B?" is a comparison, tried first.
+    r"^\s*(which|what)\s+(papers?|works?|stud(y|ies)|articles?|publications?)\b"
+    r"|^\s*(is|are)\s+there\s+(a|an|any|some)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
     r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
     r"|\bwho\s+(proposed|introduced)\b",
