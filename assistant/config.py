@@ -186,6 +186,19 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     seed: int = Field(default=42, description="Sampling seed, for repeatable answers.")
+    quote_first: bool = Field(
+        default=True,
+        description="Open fact, lookup and comparison answers with the best evidence "
+        "sentence, quoted and cited, before the model writes.",
+    )
+    quote_min_coverage: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="A fact or lookup answer opens with the top paper's best evidence "
+        "sentence, quoted, when that paper covers this share of the question's key concepts "
+        "(calibrated on the dev and first held-out sets).",
+    )
     answer_papers: int = Field(
         default=3, ge=1, description="At most this many papers supply evidence for an answer."
     )

@@ -98,8 +98,14 @@ def ui_with(tmp_path, settings, fake_index):
 
     def build(*replies: str, **overrides) -> tuple:
         model = FakeChatModel(list(replies))
+        # The quote that opens an answer is tested on its own (quote_first=True there).
         engine_settings = settings.model_copy(
-            update={"min_similarity": 0.2, "similarity_margin": 1.0, **overrides}
+            update={
+                "min_similarity": 0.2,
+                "similarity_margin": 1.0,
+                "quote_first": False,
+                **overrides,
+            }
         )
         search = HybridSearch(fake_index, engine_settings)
         return ChatHandlers(Engine(engine_settings, fake_index, search, lambda: model)), model

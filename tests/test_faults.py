@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chromadb.api.client import SharedSystemClient
 from chromadb.errors import ChromaError
@@ -157,6 +158,8 @@ def test_an_unreachable_index_server_is_named_and_no_rebuild_is_offered(tmp_path
 
 class OverflowingLlama:
     """llama.cpp's refusal of a prompt longer than its context window, as it raises it."""
+
+    input_ids = np.zeros(0, dtype=np.intc)  # nothing cached yet
 
     def create_chat_completion(self, **request):
         raise ValueError("Requested tokens (1700) exceed context window of 1536")

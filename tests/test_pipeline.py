@@ -24,8 +24,14 @@ def engine_with(tmp_path, settings, fake_index):
 
     def build(*replies: str, **overrides) -> tuple[Engine, FakeChatModel]:
         model = FakeChatModel(list(replies))
+        # These tests check the model's prose; the quote that opens an answer has its own.
         engine_settings = settings.model_copy(
-            update={"min_similarity": 0.2, "similarity_margin": 1.0, **overrides}
+            update={
+                "min_similarity": 0.2,
+                "similarity_margin": 1.0,
+                "quote_first": False,
+                **overrides,
+            }
         )
         return Engine(engine_settings, fake_index, search, lambda: model), model
 
@@ -271,3 +277,77 @@ def test_the_model_writes_one_answer_at_a_time(engine_with):
     # Which question gets which queued reply depends on the order the threads ran in.
     assert [answer.question for answer in answers] == questions
     assert not engine.model_busy
+
+
+# --- The first useful text: a verified quote, then the model's prose (issue 12) ----------
+
+
+def test_a_fact_opens_with_the_best_evidence_sentence_quoted_before_the_model_writes(
+    engine_with,
+):
+    engine, model = engine_with("Training uses 12,000 labelled zebra images.", quote_first=True)
+    stream = list(engine.stream("How much does ZebraNet improve zebra stripe mask accuracy?"))
+    best = "ZebraNet improves stripe mask accuracy by 7.5 points on the Savanna benchmark."
+    quote = f'"{best}" [1]'
+    assert stream[0] == quote + "\n\n"  # the first text yielded, whole
+    answer = stream[-1]
+    assert answer.text.startswith(quote)
+    assert answer.quotes == [
+        {
+            "n": 1,
+            "paper_id": answer.citations[0].paper_id,
+            "title": "ZebraNet: Segmenting Zebra Stripes",
+            "text": best,
+        }
+    ]
+    assert answer.timings["first_quote_ms"] == answer.timings["first_text_ms"]
+    assert len(model.calls) == 1  # the model still writes its prose below the quote
+    assert answer.as_json()["quotes"] == answer.quotes
+
+
+def test_a_lookup_is_answered_by_titles_and_a_quote_without_the_model(engine_with):
+    engine, model = engine_with(quote_first=True)
+    answer = engine.ask("which paper segments zebra stripes?")
+    assert answer.mode == "lookup" and not answer.abstained
+    assert answer.text.startswith("1. ZebraNet: Segmenting Zebra Stripes\n")
+    assert answer.quotes and answer.quotes[0]["title"] == "ZebraNet: Segmenting Zebra Stripes"
+    assert model.calls == []  # no model: nothing waits for it
+    assert "ttft_ms" not in answer.timings
+
+
+def test_no_quote_when_the_top_paper_covers_too_little_of_the_question(engine_with):
+    engine, _ = engine_with(
+        "ZebraNet improves stripe mask accuracy by 7.5 points.",
+        quote_first=True,
+        quote_min_coverage=1.0,
+        min_coverage=0.3,
+    )
+    answer = engine.ask("How much does ZebraNet improve zebra stripe mask accuracy at dusk?")
+    assert answer.quotes == []
+    assert not answer.text.startswith('"')
+
+
+def _evidence_sentences(prompt: str) -> list[str]:
+    """The evidence sentences of a rendered prompt (a source is "[n] Title" then a line)."""
+    lines = prompt.split("Question:")[0].splitlines()
+    body = [line for line in lines[1:] if line and not line.startswith("[")]
+    return [s for line in body for s in line.split(". ") if s]
+
+
+@pytest.mark.parametrize(
+    ("question", "most"),
+    [
+        # A fact: the two sentences that answer it best, wherever they are.
+        ("How much does ZebraNet improve zebra stripe mask accuracy?", 2),
+        # A comparison: up to two from each paper compared.
+        ("compare ZebraNet and the drone wildlife counter", 4),
+    ],
+)
+def test_the_prompt_carries_only_the_evidence_its_kind_of_question_needs(
+    engine_with, question, most
+):
+    engine, model = engine_with("ZebraNet improves stripe mask accuracy by 7.5 points.")
+    engine.ask(question)
+    prompt = model.calls[0][-1]["content"]
+    assert 1 <= len(_evidence_sentences(prompt)) <= most
+    assert "Ignore all previous instructions" not in prompt

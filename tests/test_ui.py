@@ -27,7 +27,7 @@ def test_highlight_marks_query_words_and_escapes_the_rest():
 def test_answer_streams_then_shows_references_sources_and_timings(ui_with):
     handlers, _ = ui_with(
         "ZebraNet improves stripe mask accuracy by 7.5 points [1]. "
-        "Training uses 12,000 labelled zebra images. It was trained on Mars by astronauts."
+        "We segment zebra stripes in savanna photographs. It was trained on Mars by astronauts."
     )
     updates = run(handlers, ZEBRA)
     box, chat, turns, sources, status = updates[-1]
@@ -44,7 +44,7 @@ def test_answer_streams_then_shows_references_sources_and_timings(ui_with):
     assert turns == [Turn(ZEBRA, turns[0].reply, chat[-1]["content"], turns[0].timings)]
     assert turns[0].reply == (
         "ZebraNet improves stripe mask accuracy by 7.5 points [1]. "
-        "Training uses 12,000 labelled zebra images [1]."
+        "We segment zebra stripes in savanna photographs [1]."
     )
 
 

@@ -45,6 +45,7 @@ class ClaimWriter:
         self.dropped: list[str] = []
         self._sentences = SentenceStream()
         self._shown: list[tuple[str, int]] = []  # (sentence, its first citation number)
+        self.quotes: list[tuple[int, Source]] = []  # (citation number, source) quoted
 
     def feed(self, piece: str) -> str:
         return "".join(self._check(sentence) for sentence in self._sentences.feed(piece))
@@ -78,11 +79,19 @@ class ClaimWriter:
             return ""
         return self._show(plain, list(claim.sources))
 
+    def quote(self, source: Source) -> str:
+        """The source's best evidence sentence, quoted and cited, on a line of its own: the
+        first useful text, shown before the model writes (supported by construction)."""
+        piece = self._show(f'"{source.best}"', [source]) + "\n\n"
+        self.text += "\n\n"
+        self.quotes.append((self.numbering.order.index(source.source_id) + 1, source))
+        return piece
+
     def _show(self, sentence: str, sources: list[Any]) -> str:
         marker = self.numbering.mark([source.source_id for source in sources])
         first = self.numbering.order.index(sources[0].source_id) + 1
         self._shown.append((sentence, first))
-        piece = (" " if self.text else "") + cite(sentence, marker)
+        piece = (" " if self.text and not self.text.endswith("\n") else "") + cite(sentence, marker)
         self.text += piece
         return piece
 

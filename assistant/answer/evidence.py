@@ -49,6 +49,18 @@ class Source:
         return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """How much evidence a kind of question is given: at most ``sentences`` in all and
+    ``per_paper`` from one paper; ``spread``: every paper first gets its best sentence
+    (a comparison or a listing needs each paper), else the best sentences win wherever
+    they are (a fact needs the one or two that answer it)."""
+
+    sentences: int = 1000
+    per_paper: int = 1000
+    spread: bool = True
+
+
 def select_evidence(
     question: str,
     hits: list[PaperHit],
@@ -56,9 +68,11 @@ def select_evidence(
     embeddings: Embeddings,
     count_tokens: Callable[[str], int],
     budget_tokens: int,
+    budget: Budget = Budget(),
 ) -> list[Source]:
     """Each paper's title, then its sentences most similar to the question, best first
-    across papers, until ``budget_tokens`` (counted by the model's tokenizer) is spent."""
+    across papers, within ``budget`` and until ``budget_tokens`` (as ``count_tokens``
+    counts them) is spent. Each paper's ``best`` sentence is kept for quoting either way."""
     sources = [Source(i, hit) for i, hit in enumerate(hits, start=1)]
     candidates: list[tuple[Source, int, str]] = []  # (source, position in abstract, sentence)
     for source in sources:
@@ -79,15 +93,21 @@ def select_evidence(
     best_of_paper: dict[int, int] = {}
     for i in order:
         best_of_paper.setdefault(candidates[i][0].source_id, i)
-    firsts = set(best_of_paper.values())
+    firsts = set(best_of_paper.values()) if budget.spread else set()
     floor = RELATIVE_FLOOR * float(similarity[order[0]])
     rest = (i for i in order if i not in firsts and similarity[i] >= floor)
-    for i in [*best_of_paper.values(), *rest]:
+    taken = 0
+    for i in [*(best_of_paper.values() if budget.spread else ()), *rest]:
         source, position, sentence = candidates[i]
         cost = count_tokens(" " + sentence)
-        if spent + cost > budget_tokens:
+        if (
+            spent + cost > budget_tokens
+            or taken >= budget.sentences
+            or len(chosen[source.source_id]) >= budget.per_paper
+        ):
             continue
         spent += cost
+        taken += 1
         chosen[source.source_id].append((position, sentence))
     for source in sources:
         source.sentences = [sentence for _, sentence in sorted(chosen[source.source_id])]

@@ -31,6 +31,7 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # sentences no source supported
     relevant_ids: set[str] | None = None  # papers judged able to answer (None: not judged)
     unsupported_shown: int = 0  # sentences shown that no source supports: none (claims.py)
+    quotes: list[dict[str, Any]] = field(default_factory=list)  # shown first: n, title, text
 
     @property
     def cited_paper_ids(self) -> list[str]:
@@ -54,6 +55,7 @@ class Answer:
                 {"title": h.title, "paper_id": h.paper_id, "score": round(h.score, 6)}
                 for h in self.papers
             ],
+            "quotes": self.quotes,
             "claims": self.claims,
             "dropped_sentences": self.dropped,
             "timings": self.timings,

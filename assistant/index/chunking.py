@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
@@ -27,6 +28,19 @@ def build_splitter(settings: Settings) -> TextSplitter:
         separators=SEPARATORS,
         keep_separator="end",
     )
+
+
+@functools.cache
+def _encoding():
+    import tiktoken
+
+    return tiktoken.get_encoding(TOKEN_ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in ``text`` by tiktoken: the model's tokenizer counts within a few percent,
+    and this one needs no model loaded (evidence is chosen before the model is)."""
+    return len(_encoding().encode(text, disallowed_special=()))
 
 
 def chunk_id(paper_id: str, text: str) -> str:

@@ -109,6 +109,17 @@ def backend() -> tuple[str, bool]:
     return ("GPU" if gpu else "CPU"), gpu
 
 
+def _fresh(cached: list[int], prompt: list[int]) -> int:
+    """Tokens of ``prompt`` past its common prefix with ``cached``: what llama.cpp evaluates
+    (it re-evaluates at least the last one)."""
+    shared = 0
+    for old, new in zip(cached, prompt, strict=False):
+        if old != new:
+            break
+        shared += 1
+    return max(len(prompt) - shared, 1)
+
+
 class LocalModel:
     """One llama.cpp model, loaded once per process and reused for every answer.
 
@@ -125,6 +136,7 @@ class LocalModel:
         self.threads = settings.cpu_threads
         self.n_ctx = settings.context_window
         self.seed = settings.seed
+        self.fresh_prompt_tokens: int | None = None
         started = time.perf_counter()
         try:
             self.llm = self._load()
@@ -180,7 +192,11 @@ class LocalModel:
     def stream_chat(
         self, messages: list[dict[str, str]], max_tokens: int, temperature: float
     ) -> Iterator[str]:
-        """Text pieces of the reply as they are generated."""
+        """Text pieces of the reply as they are generated. ``fresh_prompt_tokens`` then
+        says how many prompt tokens llama.cpp evaluated: those after the prefix this prompt
+        shares with the previous one, which its KV cache still holds."""
+        cached = self.llm.input_ids.tolist()
+        self.fresh_prompt_tokens = None
         chunks = self.llm.create_chat_completion(
             messages=messages,
             max_tokens=max_tokens,
@@ -190,6 +206,8 @@ class LocalModel:
         )
         try:
             for chunk in chunks:
+                if self.fresh_prompt_tokens is None:  # the prompt is evaluated by now
+                    self.fresh_prompt_tokens = _fresh(cached, self.llm.input_ids.tolist())
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
