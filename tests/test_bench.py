@@ -158,11 +158,19 @@ def test_compare_by_hand():
         result("n", "q2", "No idea", ["B"], retrieval_ms=5, first_text_ms=5000, ttft_ms=5000,
                total_ms=6000),
     ]  # fmt: skip
+    assistant[0].timings.update(first_quote_ms=8, fresh_prompt_tokens=120)
+    naive[0].timings["fresh_prompt_tokens"] = 600
     summary = compare(assistant, naive)
-    assert summary["first_text_median_ms"] == {"assistant": 15.0, "naive": 4000.0, "ratio": 0.004}
+    first = summary["first_text_median_ms"]
+    assert (first["assistant"], first["naive"], first["ratio"]) == (15.0, 4000.0, 0.004)
+    assert (first["assistant_p90"], first["naive_p90"]) == (19.0, 4800.0)
     # Only q1 reached the assistant's model: 1000 against the naive 3000 on that question.
     assert summary["model_ttft_median_ms"]["ratio"] == pytest.approx(0.333)
     assert summary["model_ttft_median_ms"]["questions"] == 1
+    # The quote came at 8 ms on q1, where the naive first token took 3000.
+    quote = summary["timings"]["first_quote_ms"]
+    assert (quote["assistant"], quote["naive"], quote["questions"]) == (8.0, 3000.0, 1)
+    assert summary["timings"]["fresh_prompt_tokens"]["ratio"] == pytest.approx(0.2)
     assert summary["scores"]["keyword_accuracy"] == {"assistant": 0.5, "naive": 0.5}
     assert summary["scores"]["citation_precision_gold"] == {"assistant": 1.0, "naive": 1 / 3}
 

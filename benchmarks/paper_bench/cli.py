@@ -112,6 +112,7 @@ def bench_options(args: argparse.Namespace):
             "retrieval_sizes": args.retrieval_sizes,
             "questions": args.questions,
             "seed": args.seed,
+            "questions_file": args.questions_file,
             "work_dir": args.work_dir,
         }.items()
         if value is not None
@@ -182,6 +183,12 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
     )
     bench.add_argument(
         "--questions", type=int, help="Baseline: dev questions answered (full: all)."
+    )
+    bench.add_argument(
+        "--questions-file",
+        type=Path,
+        help="Baseline: the question set (default eval/dev_questions.jsonl), e.g. "
+        "eval/heldout2_questions.jsonl.",
     )
     bench.add_argument("--seed", type=int, help="Seed of the synthetic text (default 0).")
     bench.add_argument(

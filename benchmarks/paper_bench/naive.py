@@ -49,6 +49,11 @@ DONT_KNOW = re.compile(
 )
 
 
+def _fresh(model: Any) -> dict[str, int]:
+    fresh = getattr(model, "fresh_prompt_tokens", None)
+    return {} if fresh is None else {"fresh_prompt_tokens": fresh}
+
+
 class NaiveRAG:
     """Split, embed, store; per question: top 4 chunks, one prompt, one streamed answer."""
 
@@ -115,5 +120,9 @@ class NaiveRAG:
                 "ttft_ms": round(ttft_ms, 1),
                 "total_ms": round((finished - started) * 1000, 1),
                 "prompt_tokens": max(self.model.context_tokens - len(pieces), 0),
+                **_fresh(self.model),
+                "gen_tokens_per_s": round(len(pieces) / (finished - first), 2)
+                if first and finished > first
+                else 0.0,
             },
         )

@@ -121,7 +121,8 @@ def _run_part(
         from paper_bench.comparison import bench_baseline
 
         picked = sample_questions(questions, options.questions)
-        return bench_baseline(settings, picked, scratch, progress)
+        outcome = bench_baseline(settings, picked, scratch, progress)
+        return {**outcome, "questions_file": str(options.questions_file)}
     if part == "scale":
         from paper_bench.scale import bench_scale
 
@@ -337,32 +338,56 @@ BASELINE_ROWS = (
     ("citation precision (cited papers that were retrieved)", "citation_precision_retrieved"),
     ("citation recall (gold papers cited)", "citation_recall"),
     ("abstention accuracy", "abstention_accuracy"),
+    ("gold paper cited (every compared paper for comparisons)", "gold_cited"),
+    ("false abstention rate", "false_abstention_rate"),
+    ("out-of-collection abstention", "ooc_abstention"),
+    ("unsupported answer sentences shown", "unsupported_shown"),
 )
 
 
 def _baseline_section(baseline: dict[str, Any]) -> list[str]:
-    first, model, total = (
-        baseline["first_text_median_ms"],
-        baseline["model_ttft_median_ms"],
-        baseline["total_median_ms"],
-    )
-    tokens = baseline["prompt_tokens_median"]
+    timings = baseline.get("timings") or {
+        "first_text_ms": baseline["first_text_median_ms"],
+        "model_ttft_ms": baseline["model_ttft_median_ms"],
+        "total_ms": baseline["total_median_ms"],
+        "prompt_tokens": baseline["prompt_tokens_median"],
+    }
+    rows = {
+        "first_text_ms": "first text, every question (ms; naive: its first token)",
+        "first_quote_ms": "first quote, the {n} questions answered with one (ms)",
+        "model_ttft_ms": "first model token, the {n} questions sent to the model (ms)",
+        "total_ms": "total time (ms)",
+        "fresh_prompt_tokens": "prompt tokens llama.cpp evaluated (after its cached prefix)",
+        "prompt_tokens": "prompt tokens",
+        "gen_tokens_per_s": "generation (tokens/s)",
+    }
+    questions_file = Path(baseline.get("questions_file", "eval/dev_questions.jsonl")).name
     lines = [
-        f"### Against the naive baseline ({baseline['questions']} dev questions, same run)",
+        f"### Against the naive baseline ({baseline['questions']} questions of "
+        f"{questions_file}, same run)",
         "",
-        "| | assistant | naive | assistant / naive |",
+        "| median (p90) | assistant | naive | assistant / naive (medians) |",
         "|---|---:|---:|---:|",
-        f"| median time to first token, every question (ms) | {_fmt(first['assistant'], '.0f')} "
-        f"| {_fmt(first['naive'], '.0f')} | {_fmt(first['ratio'], '.3f')} |",
-        f"| median time to first model token, the {model['questions']} questions the assistant "
-        f"sent to its model (ms) | {_fmt(model['assistant'], '.0f')} | "
-        f"{_fmt(model['naive'], '.0f')} | {_fmt(model['ratio'], '.3f')} |",
-        f"| median total time (ms) | {_fmt(total['assistant'], '.0f')} | "
-        f"{_fmt(total['naive'], '.0f')} | {_fmt(total['ratio'], '.3f')} |",
-        f"| median prompt tokens | {_fmt(tokens['assistant'], '.0f')} | "
-        f"{_fmt(tokens['naive'], '.0f')} | {_fmt(tokens['ratio'], '.3f')} |",
     ]
+    for key, label in rows.items():
+        if key not in timings:
+            continue
+        t = timings[key]
+        lines.append(
+            f"| {label.format(n=t.get('questions', ''))} | {_fmt(t['assistant'], '.0f')}"
+            f"{_p90_text(t.get('assistant_p90'))} | {_fmt(t['naive'], '.0f')}"
+            f"{_p90_text(t.get('naive_p90'))} | {_fmt(t['ratio'], '.3f')} |"
+        )
     for label, key in BASELINE_ROWS:
-        score = baseline["scores"][key]
-        lines.append(f"| {label} | {_fmt(score['assistant'])} | {_fmt(score['naive'])} | |")
+        if key in baseline["scores"]:
+            score = baseline["scores"][key]
+            digits = "d" if key == "unsupported_shown" else ".2f"
+            lines.append(
+                f"| {label} | {_fmt(score['assistant'], digits)} | "
+                f"{_fmt(score['naive'], digits)} | |"
+            )
     return [*lines, ""]
+
+
+def _p90_text(value: float | None) -> str:
+    return f" ({value:.0f})" if value is not None else ""
