@@ -161,6 +161,13 @@ class Settings(BaseSettings):
         description="Layers offloaded to the GPU when llama.cpp was built with GPU support "
         "(-1: all). Ignored on CPU-only builds.",
     )
+    draft_tokens: int = Field(
+        default=0,
+        ge=0,
+        description="Prompt-lookup speculative decoding: tokens drafted per step from "
+        "n-grams of the prompt (answers copy the evidence), 0: off. Same output at "
+        "temperature 0; see BENCHMARKS.md for whether it is faster on your machine.",
+    )
     n_ctx: int = Field(
         default=0, ge=0, description="Context window in tokens (0: sized to the prompt budget)."
     )

@@ -353,3 +353,27 @@ def test_bm25_comparison_reports_both_engines_and_their_overlap():
 )
 def test_the_naive_baselines_refusals(reply, refusal):
     assert bool(REFUSAL.search(reply)) is refusal
+
+
+def test_markdown_of_the_decoding_parts():
+    results = {
+        "date": "2026-11-30",
+        "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "backend": "CPU",
+                    "llama_cpp_python": "0.3.36", "load_average": [0.5]},
+        "settings": {"threads": 2, "top_k": 5},
+        "speculative": {
+            "questions": 10, "modelled": 8, "draft_tokens": 10, "identical_answers": 8,
+            "questions_file": "eval/heldout2_questions.jsonl",
+            "gen_tokens_per_s": {"off": 40.0, "on": 50.0, "ratio": 1.25},
+            "total_ms": {"off": 5000.0, "on": 4500.0, "ratio": 0.9},
+        },
+        "threads": {"repeats": 3, "prompt_chars": 100, "rows": [
+            {"threads": 1, "another_process_busy": True, "ttft_ms": 900.0,
+             "gen_tokens_per_s": 30.0},
+        ]},
+    }  # fmt: skip
+    text = render_markdown(results)
+    assert "8 of 10 questions of heldout2_questions.jsonl reach the model" in text
+    assert "| generation (tokens/s) | 40.00 | 50.00 | 1.250 |" in text
+    assert "| identical answers | 8 of 8 | | |" in text
+    assert "| 1 | yes | 900 | 30.00 |" in text

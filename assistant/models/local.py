@@ -136,6 +136,7 @@ class LocalModel:
         self.threads = settings.cpu_threads
         self.n_ctx = settings.context_window
         self.seed = settings.seed
+        self.draft_tokens = settings.draft_tokens
         self.fresh_prompt_tokens: int | None = None
         started = time.perf_counter()
         try:
@@ -163,11 +164,18 @@ class LocalModel:
 
     def _load(self) -> Any:
         from llama_cpp import Llama
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
         check_gguf(self.path)
+        draft = (
+            LlamaPromptLookupDecoding(num_pred_tokens=self.draft_tokens)
+            if self.draft_tokens
+            else None
+        )
         try:
             return Llama(
                 model_path=str(self.path),
+                draft_model=draft,
                 n_ctx=self.n_ctx,
                 n_threads=self.threads,
                 n_threads_batch=self.threads,
@@ -234,4 +242,5 @@ class LocalModel:
             "threads": self.threads,
             "n_ctx": self.n_ctx,
             "n_gpu_layers": self.n_gpu_layers,
+            "draft_tokens": self.draft_tokens,
         }

@@ -19,7 +19,7 @@ Progress = Callable[[str], None]
 PARTS = ("model", "ingest", "retrieval", "baseline")
 # Serving and scale (issue 6), and the bm25s comparison: run when named with --parts, not in
 # a default run.
-EXTRA_PARTS = ("scale", "index_server", "sessions", "bm25")
+EXTRA_PARTS = ("scale", "index_server", "sessions", "bm25", "speculative", "threads")
 # The repository checkout this package lives in (it is installed editable from there).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_QUESTIONS = REPO_ROOT / "eval" / "dev_questions.jsonl"
@@ -140,6 +140,18 @@ def _run_part(
         from paper_bench.bm25_compare import bench_bm25
 
         return bench_bm25(options.bm25_sizes, options.bm25_queries, options.seed, progress)
+    if part == "speculative":
+        from paper_bench.common import sample_questions
+        from paper_bench.decoding import bench_speculative
+
+        picked = sample_questions(questions, options.questions)
+        outcome = bench_speculative(settings, picked, scratch, progress)
+        return {**outcome, "questions_file": str(options.questions_file)}
+    if part == "threads":
+        from paper_bench.decoding import bench_threads
+
+        counts = sorted({1, 2, settings.cpu_threads})
+        return bench_threads(settings, counts, options.repeats, progress)
     parts = ", ".join((*PARTS, *EXTRA_PARTS))
     raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
 
@@ -187,7 +199,44 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += _sessions_section(results["sessions"])
     if "bm25" in results:
         lines += _bm25_section(results["bm25"])
+    if "speculative" in results:
+        lines += _speculative_section(results["speculative"])
+    if "threads" in results:
+        lines += _threads_section(results["threads"])
     return "\n".join(lines) + "\n"
+
+
+def _speculative_section(spec: dict[str, Any]) -> list[str]:
+    speed, total = spec["gen_tokens_per_s"], spec["total_ms"]
+    return [
+        f"### Prompt-lookup speculative decoding ({spec['draft_tokens']} draft tokens; "
+        f"{spec['modelled']} of {spec['questions']} questions of "
+        f"{Path(spec['questions_file']).name} reach the model)",
+        "",
+        "| median | off | on | on / off |",
+        "|---|---:|---:|---:|",
+        f"| generation (tokens/s) | {_fmt(speed['off'])} | {_fmt(speed['on'])} | "
+        f"{_fmt(speed['ratio'], '.3f')} |",
+        f"| total time (ms) | {_fmt(total['off'], '.0f')} | {_fmt(total['on'], '.0f')} | "
+        f"{_fmt(total['ratio'], '.3f')} |",
+        f"| identical answers | {spec['identical_answers']} of {spec['modelled']} | | |",
+        "",
+    ]
+
+
+def _threads_section(threads: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### Thread count (one fixed prompt, median of {threads['repeats']} runs)",
+        "",
+        "| threads | another process busy | first token (ms) | generation (tokens/s) |",
+        "|---:|---|---:|---:|",
+    ]
+    for row in threads["rows"]:
+        lines.append(
+            f"| {row['threads']} | {'yes' if row['another_process_busy'] else 'no'} | "
+            f"{_fmt(row['ttft_ms'], '.0f')} | {_fmt(row['gen_tokens_per_s'])} |"
+        )
+    return [*lines, ""]
 
 
 def _scale_section(scale: dict[str, Any]) -> list[str]:
