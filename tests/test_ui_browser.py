@@ -106,6 +106,9 @@ def test_ask_in_the_browser_and_see_the_cited_source(browser, served_ui, tmp_pat
     final = reply.inner_text()
     assert replies[-1] == final
     assert any(final.startswith(partial) for partial in replies[1:-1])  # streamed piece by piece
+    # The first text of the answer is the verified quote, before the model's prose.
+    shown = [text for text in replies if text.strip() not in ("", "…")]
+    assert shown[0].startswith('"') and final.startswith('"')
 
     page.screenshot(path=str(tmp_path / "screenshot.png"))
     if target := os.environ.get("UI_SCREENSHOT"):
