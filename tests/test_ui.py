@@ -250,3 +250,12 @@ def test_sources_panel_keeps_an_abstentions_closest_matches_in_view():
     panel = sources_panel(_panel_answer(abstained=True, relevant_ids=set()))
     assert "<details>" not in panel and "cited" not in panel
     assert panel.startswith("<h3>Closest matches</h3>") and panel.count("closest match") == 4
+
+
+def test_the_theme_draws_text_with_installed_fonts_only():
+    """No web font to fetch (an offline page would fall back to another face mid-word)."""
+    from assistant.ui.page import offline_theme
+
+    theme = offline_theme()
+    assert theme._stylesheets == []
+    assert [str(font) for font in theme._font][:2] == ["DejaVu Sans", "Liberation Sans"]

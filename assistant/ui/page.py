@@ -310,9 +310,28 @@ def launch(
         ssr_mode=False,
         max_file_size=int(engine.settings.max_upload_mb * 1_000_000),
         css=ui_html.CSS,
+        theme=offline_theme(),
         auth=logins or None,
         **options,
     )
+
+
+# Fonts a Linux, macOS or Windows machine has installed: the default theme asks for a web
+# font an offline page never loads, and its capitals then render in a fallback face.
+LOCAL_FONTS = [
+    "DejaVu Sans",
+    "Liberation Sans",
+    "Helvetica Neue",
+    "Arial",
+    "system-ui",
+    "sans-serif",
+]
+LOCAL_MONO_FONTS = ["DejaVu Sans Mono", "Liberation Mono", "Menlo", "Consolas", "monospace"]
+
+
+def offline_theme() -> gr.themes.Base:
+    """Gradio's default theme with installed fonts only: nothing is fetched to draw text."""
+    return gr.themes.Default(font=LOCAL_FONTS, font_mono=LOCAL_MONO_FONTS)
 
 
 def is_loopback(host: str) -> bool:
