@@ -255,7 +255,7 @@ class Settings(BaseSettings):
 
     @property
     def cpu_threads(self) -> int:
-        """The thread count to use: the setting, or every core the process may use."""
+        """The embedder's thread count: the setting, or every core the process may use."""
         if self.threads:
             return self.threads
         return (
@@ -263,3 +263,14 @@ class Settings(BaseSettings):
             if hasattr(os, "sched_getaffinity")
             else os.cpu_count() or 1
         )
+
+    @property
+    def generation_threads(self) -> int:
+        """llama.cpp's thread count: the setting, or every core but one. Its threads wait
+        for each other at every step, so one that shares a core with another busy process
+        (the browser drawing the answer, an editor) stalls them all: on two cores, two
+        threads ran 10-20x slower than one whenever another process was busy (BENCHMARKS.md,
+        "Thread count")."""
+        if self.threads:
+            return self.threads
+        return max(1, self.cpu_threads - 1)

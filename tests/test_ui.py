@@ -259,3 +259,23 @@ def test_the_theme_draws_text_with_installed_fonts_only():
     theme = offline_theme()
     assert theme._stylesheets == []
     assert [str(font) for font in theme._font][:2] == ["DejaVu Sans", "Liberation Sans"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "href"),
+    [
+        ({"arxiv_id": "2106.09685"}, "https://arxiv.org/abs/2106.09685"),
+        ({"url": "https://example.org/p", "arxiv_id": "2106.09685"}, "https://example.org/p"),
+        ({"url": "javascript:alert(1)"}, None),  # only web pages
+        ({}, None),
+    ],
+)
+def test_a_paper_links_to_its_page_from_its_record(metadata, href):
+    from assistant.retrieval.hybrid import PaperHit
+    from assistant.ui.html import _link
+
+    link = _link(PaperHit("p", "A Paper", 0.0, metadata=metadata))
+    if href is None:
+        assert link == ""
+    else:
+        assert f'href="{href}" target="_blank" rel="noopener"' in link

@@ -133,7 +133,7 @@ class LocalModel:
         self.path = resolve_model_path(settings)
         self.backend, gpu = backend()
         self.n_gpu_layers = settings.n_gpu_layers if gpu else 0
-        self.threads = settings.cpu_threads
+        self.threads = settings.generation_threads
         self.n_ctx = settings.context_window
         self.seed = settings.seed
         self.draft_tokens = settings.draft_tokens

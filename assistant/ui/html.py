@@ -45,7 +45,10 @@ def highlight(text: str, query: str) -> str:
 
 
 def _link(hit: PaperHit) -> str:
-    url = hit.metadata.get("url") or ""
+    """A link to the paper's page from its record (its url, else its arXiv id); the page
+    opens in a new tab, and nothing is fetched to draw the panel."""
+    arxiv_id = hit.metadata.get("arxiv_id") or ""
+    url = hit.metadata.get("url") or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else "")
     if not url.startswith(("https://", "http://")):
         return ""
     return f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">link</a>'
