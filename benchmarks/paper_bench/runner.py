@@ -72,7 +72,7 @@ def run_bench(settings: Settings, options: BenchOptions, progress: Progress) -> 
             **{k: v for k, v in asdict(options).items() if k != "work_dir"},
             "questions_file": str(options.questions_file),
         },
-        "settings": {"threads": settings.cpu_threads, "top_k": settings.top_k},
+        "settings": {"threads": settings.generation_threads, "top_k": settings.top_k},
     }
     # Indexes a run builds only for itself go in its own folder: two runs never share one.
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=work_dir))
@@ -150,7 +150,7 @@ def _run_part(
     if part == "threads":
         from paper_bench.decoding import bench_threads
 
-        counts = sorted({1, 2, settings.cpu_threads})
+        counts = sorted({1, 2, settings.cpu_threads, settings.generation_threads})
         return bench_threads(settings, counts, options.repeats, progress)
     parts = ", ".join((*PARTS, *EXTRA_PARTS))
     raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
