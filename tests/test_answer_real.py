@@ -95,14 +95,20 @@ def test_a_three_turn_follow_up_stays_on_the_paper(engine):
 
 
 def test_json_timings_are_reported(engine):
-    answer = engine.ask("Which paper introduced SPIN?")
-    record = answer.as_json()
-    assert set(record) == {
+    lookup = engine.ask("Which paper introduced SPIN?").as_json()
+    assert set(lookup) == {
         "question", "answer", "abstained", "intent", "citations", "papers", "claims",
-        "dropped_sentences", "timings",
+        "dropped_sentences", "timings", "quotes",
     }  # fmt: skip
-    assert record["timings"]["prompt_tokens"] > 0 and record["timings"]["ttft_ms"] > 0
-    assert record["citations"][0]["title"].startswith("Self-Play Fine-Tuning")
+    assert lookup["citations"][0]["title"].startswith("Self-Play Fine-Tuning")
+    # Titles and the quote answer a lookup: no model, nothing waits for it.
+    assert lookup["quotes"][0]["title"].startswith("Self-Play Fine-Tuning")
+    assert "ttft_ms" not in lookup["timings"] and lookup["timings"]["first_quote_ms"] > 0
+    fact = engine.ask("How does SPIN fine-tune a weak language model?").as_json()
+    timings = fact["timings"]
+    assert timings["prompt_tokens"] > 0 and timings["ttft_ms"] > 0
+    # The system prompt is evaluated once; later prompts evaluate only what follows it.
+    assert 0 < timings["fresh_prompt_tokens"] < timings["prompt_tokens"]
 
 
 GLACIER = "Glacier Melt Forecasting with Graph Networks"
@@ -155,7 +161,10 @@ def test_a_planted_instruction_the_filter_lets_through_does_not_steer_the_reply(
     assert planted in " ".join(answer.sources[0].sentences)  # the model was shown it
     # Whatever the model wrote, an obeying sentence is supported by no finding: not shown.
     assert "banana" not in answer.text.lower()
-    assert answer.abstained or "18" in answer.text
+    # What is shown is the paper's own words (the quote that opens the answer) or the
+    # finding asked for.
+    quoted = "".join(f'"{quote["text"]}" [{quote["n"]}]' for quote in answer.quotes)
+    assert answer.abstained or "18" in answer.text or answer.text.strip() == quoted
 
 
 @pytest.fixture(scope="session")

@@ -159,7 +159,8 @@ def test_an_unreachable_index_server_is_named_and_no_rebuild_is_offered(tmp_path
 class OverflowingLlama:
     """llama.cpp's refusal of a prompt longer than its context window, as it raises it."""
 
-    input_ids = np.zeros(0, dtype=np.intc)  # nothing cached yet
+    input_ids = np.zeros(1536, dtype=np.intc)  # llama.cpp's buffer, n_ctx long
+    n_tokens = 0  # nothing cached yet
 
     def create_chat_completion(self, **request):
         raise ValueError("Requested tokens (1700) exceed context window of 1536")

@@ -203,7 +203,7 @@ class LocalModel:
         """Text pieces of the reply as they are generated. ``fresh_prompt_tokens`` then
         says how many prompt tokens llama.cpp evaluated: those after the prefix this prompt
         shares with the previous one, which its KV cache still holds."""
-        cached = self.llm.input_ids.tolist()
+        cached = self._evaluated()
         self.fresh_prompt_tokens = None
         chunks = self.llm.create_chat_completion(
             messages=messages,
@@ -215,7 +215,7 @@ class LocalModel:
         try:
             for chunk in chunks:
                 if self.fresh_prompt_tokens is None:  # the prompt is evaluated by now
-                    self.fresh_prompt_tokens = _fresh(cached, self.llm.input_ids.tolist())
+                    self.fresh_prompt_tokens = _fresh(cached, self._evaluated())
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
@@ -229,6 +229,10 @@ class LocalModel:
                 "ASSISTANT_CONTEXT_BUDGET_TOKENS or ASSISTANT_HISTORY_BUDGET_TOKENS, or raise "
                 "ASSISTANT_N_CTX."
             ) from error
+
+    def _evaluated(self) -> list[int]:
+        """The tokens llama.cpp holds in its KV cache now (its buffer is n_ctx long)."""
+        return self.llm.input_ids[: self.llm.n_tokens].tolist()
 
     @property
     def context_tokens(self) -> int:
