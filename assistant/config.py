@@ -268,9 +268,10 @@ class Settings(BaseSettings):
     def generation_threads(self) -> int:
         """llama.cpp's thread count: the setting, or every core but one. Its threads wait
         for each other at every step, so one that shares a core with another busy process
-        (the browser drawing the answer, an editor) stalls them all: on two cores, two
-        threads ran 10-20x slower than one whenever another process was busy (BENCHMARKS.md,
-        "Thread count")."""
+        (the browser drawing the answer, an editor) stalls them all. On two cores
+        (BENCHMARKS.md, "Thread count"): two threads are 1.5x faster than one on an idle
+        machine, but 1.6x slower with one other busy process, and collapsed (10-20x) under
+        heavier load; one thread barely notices either."""
         if self.threads:
             return self.threads
         return max(1, self.cpu_threads - 1)
