@@ -430,11 +430,10 @@ def _baseline_section(baseline: dict[str, Any]) -> list[str]:
     for label, key in BASELINE_ROWS:
         if key in baseline["scores"]:
             score = baseline["scores"][key]
-            digits = "d" if key == "unsupported_shown" else ".2f"
-            lines.append(
-                f"| {label} | {_fmt(score['assistant'], digits)} | "
-                f"{_fmt(score['naive'], digits)} | |"
-            )
+            if key == "unsupported_shown":  # the naive RAG shows its model's reply unchecked
+                lines.append(f"| {label} | {score['assistant']} | not checked | |")
+                continue
+            lines.append(f"| {label} | {_fmt(score['assistant'])} | {_fmt(score['naive'])} | |")
     return [*lines, ""]
 
 
