@@ -195,14 +195,14 @@ class Settings(BaseSettings):
     seed: int = Field(default=42, description="Sampling seed, for repeatable answers.")
     quote_first: bool = Field(
         default=True,
-        description="Open fact, lookup and comparison answers with the best evidence "
+        description="Open fact, follow-up, lookup and comparison answers with the best evidence "
         "sentence, quoted and cited, before the model writes.",
     )
     quote_min_coverage: float = Field(
         default=0.45,
         ge=0.0,
         le=1.0,
-        description="A fact or lookup answer opens with the top paper's best evidence "
+        description="A fact, follow-up or lookup answer opens with the top paper's best evidence "
         "sentence, quoted, when that paper covers this share of the question's key concepts "
         "(calibrated on the dev and first held-out sets).",
     )

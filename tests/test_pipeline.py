@@ -351,3 +351,15 @@ def test_the_prompt_carries_only_the_evidence_its_kind_of_question_needs(
     prompt = model.calls[0][-1]["content"]
     assert 1 <= len(_evidence_sentences(prompt)) <= most
     assert "Ignore all previous instructions" not in prompt
+
+
+def test_a_follow_up_opens_with_a_quote_from_the_paper_the_conversation_is_about(engine_with):
+    engine, _ = engine_with("It improves mask accuracy by 7.5 points.", quote_first=True)
+    history = [
+        {"role": "user", "content": "Which paper segments zebra stripes?"},
+        {"role": "assistant", "content": "ZebraNet: Segmenting Zebra Stripes [1]."},
+    ]
+    answer = engine.ask("how much does it improve zebra stripe mask accuracy?", history)
+    assert answer.intent == "follow_up"
+    assert [quote["title"] for quote in answer.quotes] == ["ZebraNet: Segmenting Zebra Stripes"]
+    assert answer.text.startswith(f'"{answer.quotes[0]["text"]}" [1]')

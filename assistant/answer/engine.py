@@ -395,11 +395,13 @@ class Engine:
         relevance: policy.Relevance,
         sources: list[Source],
     ) -> list[Source]:
-        """The sources quoted first: the top paper's for a fact or a lookup, each side's
-        for a comparison; only when the top paper covers at least ``quote_min_coverage`` of
-        the question's key concepts (below, a quote would answer what was not asked)."""
+        """The sources quoted first: the top paper's for a fact, a follow-up or a lookup,
+        each side's for a comparison; only when the top paper covers at least
+        ``quote_min_coverage`` of the question's key concepts (below that, a quote would
+        answer what was not asked)."""
         quoted = {
             Intent.FACT: relevant[:1],
+            Intent.FOLLOW_UP: relevant[:1],
             Intent.LOOKUP: relevant[:1],
             Intent.COMPARISON: relevant,
         }.get(intent, [])
