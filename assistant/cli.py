@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.records import source_path
 from assistant.references import FORMATS
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,50 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def listed_papers(index, query: str = "", source: str = "") -> list[dict]:
+    """The indexed papers whose title holds ``query`` and one of whose source files holds
+    ``source`` (both ignoring case; empty: any)."""
+    query, source = query.lower(), source.lower()
+    return [
+        paper
+        for paper in index.catalogue()
+        if query in paper["title"].lower()
+        and (not source or any(source in path.lower() for path in paper["sources"]))
+    ]
+
+
+def cmd_papers(args: argparse.Namespace) -> int:
+    from assistant.index.store import open_index
+
+    index = open_index(_settings(args))
+    if args.action == "show":
+        paper_id = args.paper_id.strip().lower()
+        record = index.papers([paper_id]).get(paper_id)
+        if record is None:
+            raise AssistantError(
+                f"No indexed paper has the id {paper_id}; `assistant papers list` shows them."
+            )
+        print(record["title"])
+        for label, key in (("Id", "paper_id"), ("Date", "date"), ("arXiv", "arxiv_id")):
+            if record.get(key):
+                print(f"{label + ':':9}{record[key]}")
+        if authors := json.loads(record.get("authors") or "[]"):
+            print(f"{'Authors:':9}{', '.join(authors)}")
+        for source in json.loads(record["sources"]):
+            print(f"{'Source:':9}{source_path(source)}")
+        print(f"\n{record.get('abstract', '')}")
+        return 0
+    papers = listed_papers(index, args.query or "", args.source or "")
+    if args.json:
+        print(json.dumps({"papers": papers}, indent=2, ensure_ascii=False))
+        return 0
+    for paper in papers:
+        where = ", ".join(paper["sources"])
+        print(f"{paper['paper_id']}  {paper['date'] or '-':10}  {paper['title']}  ({where})")
+    print(f"{len(papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from assistant.ui.serve import serve
 
@@ -276,6 +321,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="Papers, chunks, sources and fingerprint.")
     stats.add_argument("--json", action="store_true", help="Print JSON.")
     stats.set_defaults(handler=cmd_stats)
+
+    papers = commands.add_parser("papers", help="The indexed papers: list them, show one.")
+    actions = papers.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="Id, date, title and source files of each paper.")
+    listing.add_argument("--query", help="Only papers whose title holds this text.")
+    listing.add_argument("--source", help="Only papers from a source file whose path holds this.")
+    listing.add_argument("--json", action="store_true", help='Print {"papers": [...]}.')
+    show = actions.add_parser("show", help="One paper's record and abstract.")
+    show.add_argument("paper_id")
+    papers.set_defaults(handler=cmd_papers)
 
     search = commands.add_parser("search", help="Find papers (hybrid dense + BM25 search).")
     search.add_argument("query")

@@ -377,3 +377,29 @@ def test_ask_json_and_cite_do_not_mix(capsys):
     with pytest.raises(SystemExit):
         main(["ask", "--json", "--cite", "ris", "q"])
     assert "not allowed with" in capsys.readouterr().err
+
+
+# --- The library: papers list / show ----------------------------------------------------------
+
+
+def test_papers_list_shows_every_paper_and_filters(zebra_index, capsys):
+    assert main(["papers", "list", "--json"]) == 0
+    papers = json.loads(capsys.readouterr().out)["papers"]
+    assert [paper["title"] for paper in papers] == sorted(ZEBRA_PAPERS, key=str.lower)
+    zebra = next(paper for paper in papers if paper["title"].startswith("ZebraNet"))
+    assert zebra["paper_id"] == paper_id_for(zebra["title"])
+    assert len(zebra["sources"]) == 1 and zebra["sources"][0].endswith("a.txt")
+    assert main(["papers", "list", "--json", "--query", "SAVANNA wildlife"]) == 0
+    found = json.loads(capsys.readouterr().out)["papers"]
+    assert [paper["title"] for paper in found] == ["Counting Savanna Wildlife from Drones"]
+    assert main(["papers", "list", "--json", "--source", "no-such-file"]) == 0
+    assert json.loads(capsys.readouterr().out)["papers"] == []
+
+
+def test_papers_show_prints_the_record_and_abstract(zebra_index, capsys):
+    title = "ZebraNet: Segmenting Zebra Stripes"
+    assert main(["papers", "show", paper_id_for(title).upper()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(title + "\n") and ZEBRA_PAPERS[title] in out
+    assert main(["papers", "show", "feedfacefeedface"]) == 1
+    assert "feedfacefeedface" in capsys.readouterr().err

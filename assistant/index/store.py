@@ -188,6 +188,23 @@ class PaperIndex:
         where = {"$and": [{"paper_id": {"$in": paper_ids}}, {"chunk": 0}]}
         return {metadata["paper_id"]: metadata for _, metadata, _ in self.iter_chunks(where=where)}
 
+    def catalogue(self) -> list[dict[str, Any]]:
+        """Every indexed paper's record without its abstract, by title: what `assistant
+        papers list` shows (read a page at a time, from each paper's first chunk)."""
+        papers = [
+            {
+                "paper_id": metadata["paper_id"],
+                "title": metadata["title"],
+                "date": metadata.get("date", ""),
+                "sources": [source_path(s) for s in json.loads(metadata["sources"])],
+                "url": metadata.get("url", ""),
+                "arxiv_id": metadata.get("arxiv_id", ""),
+                "chunks": metadata.get("n_chunks", 1),
+            }
+            for _, metadata, _ in self.iter_chunks(where={"chunk": 0})
+        ]
+        return sorted(papers, key=lambda paper: (paper["title"].lower(), paper["paper_id"]))
+
     def stats(self) -> IndexStats:
         paper_ids: set[str] = set()
         sources: Counter[str] = Counter()
