@@ -341,6 +341,23 @@ def test_a_restated_title_answers_a_lookup_but_not_a_question_of_fact():
     assert not check_claim(title, [source], min_support=0.5, titles_answer=False).supported
 
 
+def test_two_sources_together_never_trade_findings_between_the_things_compared():
+    selfie_text = "Selfie masks image patches and picks the correct patch among distractors."
+    sit_text = "SiT works as an autoencoder with several self-supervised tasks."
+    selfie = Source(1, hit("Selfie", 0.5), [selfie_text], abstract=selfie_text)
+    sit = Source(2, hit("SiT", 0.5), [sit_text], abstract=sit_text)
+    is_name = {"selfie", "sit"}.__contains__
+    sources = [selfie, sit]
+    # Each clause holds with its own paper: shown, citing both.
+    right = "Selfie picks the correct patch among distractors, while SiT works as an autoencoder."
+    claim = check_claim(right, sources, min_support=0.5, is_name=is_name)
+    assert [source.hit.title for source in claim.sources] == ["Selfie", "SiT"]
+    # The same words with the findings swapped: each name in its own paper, the findings
+    # in the other's. Not shown.
+    swapped = "Selfie works as an autoencoder, while SiT picks the correct patch among distractors."
+    assert not check_claim(swapped, sources, min_support=0.5, is_name=is_name).supported
+
+
 def test_in_a_comparison_the_things_compared_are_names():
     is_name = name_test([], lambda term: False, frozenset({"spin", "model"}), ["SPIN", "DPO"])
     assert is_name("spin") and is_name("dpo")

@@ -100,10 +100,30 @@ def check_claim(
     chosen = _supporting(sentence, claim_words, sources, min_support)
     held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
     named = {stem(w) for source in chosen for w in tokenize(source.paper_text())}
-    if not chosen or not names <= named:
+    mixed = len(chosen) > 1 and not _clauses_hold(sentence, sources, min_support, is_name)
+    if not chosen or not names <= named or mixed:
         best = max((support(sentence, s) for s in sources), default=0.0)
         return Claim(sentence, (), best)
     return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
+
+
+# Where a sentence that sets two things side by side turns from one to the other.
+CLAUSE_BREAK = re.compile(r";\s*|,?\s+(?:while|whereas|but|and\s+then)\s+", re.IGNORECASE)
+
+
+def _clauses_hold(
+    sentence: str, sources: Sequence[Evidence], min_support: float, is_name: Callable[[str], bool]
+) -> bool:
+    """Whether each clause of a sentence two sources support together is supported by one
+    source alone ("Selfie is an autoencoder, while SiT is a vision transformer" must not
+    pass on SiT's "autoencoder" and Selfie's name)."""
+    clauses = [c for c in CLAUSE_BREAK.split(sentence) if tokenize(c)]
+    if len(clauses) < 2:
+        return True
+    return all(
+        len(check_claim(c, sources, min_support=min_support, is_name=is_name).sources) == 1
+        for c in clauses
+    )
 
 
 def _supporting(
