@@ -39,6 +39,13 @@ STOPWORDS = frozenset(
 )
 
 
+def whole_words(*alternatives: str, then: str = "") -> re.Pattern[str]:
+    """Any of ``alternatives`` (regular-expression pieces) as a whole word, ignoring case,
+    never inside a hyphenated name ("to" is not found in "weak-to-strong"); ``then``:
+    what must follow it (".*": the rest of the text, for cutting it off)."""
+    return re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])" + then, re.IGNORECASE)
+
+
 def singular(word: str) -> str:
     """A plural 's' folded ("models" → "model"); "loss", "dangerous", "analysis" and short
     words stay."""

@@ -193,25 +193,31 @@ def test_dev_set_answers(dev_report, capsys):
     assert dev_report["latency_ms"]["ttft_ms"]["n"] > 0.5 * len(answerable)
 
 
+def dev_subset(tmp_path, types: tuple[str, ...] | None = None):
+    """A question file of the first dev question of each type (of ``types``), and its lines."""
+    picked = {}
+    for question in load_questions():
+        if types is None or question.type in types:
+            picked.setdefault(question.type, question.id)
+    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
+        lines = [line for line in handle if json.loads(line)["id"] in set(picked.values())]
+    subset = tmp_path / "subset.jsonl"
+    subset.write_text("".join(lines), encoding="utf-8")
+    return subset, lines
+
+
 def test_eval_command_writes_its_report(bundled_index, real_settings, tmp_path, capsys):
     """`assistant eval` on one question of each type: table printed, JSON and PNG written."""
     from assistant.cli import main
 
-    picked = {}
-    for question in load_questions():
-        picked.setdefault(question.type, question)
-    subset = tmp_path / "subset.jsonl"
-    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
-        lines = [
-            line for line in handle if json.loads(line)["id"] in {q.id for q in picked.values()}
-        ]
-    subset.write_text("".join(lines), encoding="utf-8")
+    subset, lines = dev_subset(tmp_path)
     out = tmp_path / "report"
     argv = ["--index", str(real_settings.vectorstore_dir), "eval", str(subset), "--out", str(out)]
     assert main(argv) == 0
     assert "overall" in capsys.readouterr().out
     report = json.loads((out / "report.json").read_text())
-    assert len(report["results"]) == 5 and set(report["by_type"]) == set(picked)
+    assert len(report["results"]) == 5 == len(lines)
+    assert set(report["by_type"]) == {json.loads(line)["type"] for line in lines}
     assert report["overall"]["citation_precision_retrieved"] == 1.0
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -222,16 +228,7 @@ def test_eval_naive_scores_the_baseline_on_the_same_questions(
     """`assistant eval --naive`: the tutorial RAG answers the same file, scored the same way."""
     from assistant.cli import main
 
-    picked = {}
-    for question in load_questions():
-        if question.type in ("fact", "out_of_collection"):
-            picked.setdefault(question.type, question)
-    subset = tmp_path / "subset.jsonl"
-    with DEV_QUESTIONS.open(encoding="utf-8") as handle:
-        lines = [
-            line for line in handle if json.loads(line)["id"] in {q.id for q in picked.values()}
-        ]
-    subset.write_text("".join(lines), encoding="utf-8")
+    subset, lines = dev_subset(tmp_path, ("fact", "out_of_collection"))
     out = tmp_path / "naive"
     index = str(real_settings.vectorstore_dir)
     assert main(["--index", index, "eval", str(subset), "--naive", "--out", str(out)]) == 0

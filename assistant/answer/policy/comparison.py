@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.policy.intent import PERIPHERAL, SEGMENT_BREAK
-from assistant.text import tokenize
+from assistant.text import tokenize, whole_words
 
 # --- Comparisons --------------------------------------------------------------------------
 
@@ -23,10 +23,10 @@ SIDE_BREAK = re.compile(
 )
 # Where a side ends and what it is compared on begins: "SiT for image pretraining",
 # "PoFT as alternatives to plain SFT", "Data Filtering Networks in terms of training data".
-TAIL = re.compile(
-    r"(?<![\w-])(as|in|on|for|at|regarding|about|when|while|under|across|within)(?![\w-]).*",
-    re.IGNORECASE,
-)
+TAIL = whole_words(
+    "as", "in", "on", "for", "at", "regarding", "about", "when", "while", "under", "across",
+    "within", then=".*",
+)  # fmt: skip
 COMPARISON_WORDS = re.compile(
     r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast(ing)?|"
     r"which(\s+one)?|works|performs|better|best|worse|more|less|between|how|does|do|is|are|"
@@ -35,7 +35,7 @@ COMPARISON_WORDS = re.compile(
 )
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
-LISTS = re.compile(r"(?<![\w-])(and|or|vs\.?|versus)(?![\w-])", re.IGNORECASE)
+LISTS = whole_words("and", "or", r"vs\.?", "versus")
 PLACEHOLDER = "heldtitle"
 HELD = re.compile(PLACEHOLDER + r"(\d+)")
 

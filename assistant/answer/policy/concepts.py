@@ -8,7 +8,17 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.text import HYPHENS, STOPWORDS, TOKEN, WORD, forms, singular, stem, tokenize
+from assistant.text import (
+    HYPHENS,
+    STOPWORDS,
+    TOKEN,
+    WORD,
+    forms,
+    singular,
+    stem,
+    tokenize,
+    whole_words,
+)
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
@@ -184,29 +194,24 @@ def name_test(
 
 
 # The verb of a lookup that asks for a name: "which paper introduced X?".
-INTRODUCING = re.compile(
-    r"(?<![\w-])(introduc\w*|propos\w*|releas\w*|creat\w*|invent\w*|develop\w*|"
-    r"came\s+up\s+with|coined|presented)(?![\w-])",
-    re.IGNORECASE,
-)
+INTRODUCING = whole_words(
+    r"introduc\w*", r"propos\w*", r"releas\w*", r"creat\w*", r"invent\w*", r"develop\w*",
+    r"came\s+up\s+with", "coined", "presented",
+)  # fmt: skip
 # A name may be asked under two names, or two things at once: "lora, low-rank
 # adaptation", "clap (contrastive language-audio pretraining)", "sam and sa-1b".
 NAME_PARTS = re.compile(r"\s*(?:[,;/()]|(?<![\w-])(?:and|or|aka)(?![\w-]))\s*", re.IGNORECASE)
 # Where a name ends and what is said of it begins: "the scan dataset for compositional ...".
-NAME_TAIL = re.compile(
-    r"(?<![\w-])(for|to|in|on|with|using|via|from|that|which|where|whose|by|about|showing|"
-    r"shows|and\s+how|and\s+what)(?![\w-]).*",
-    re.IGNORECASE,
-)
-USED_BEFORE = re.compile(
-    r"(?<![\w-])(uses?|using|with|to|by|for|via|from|on|about)(?![\w-])", re.IGNORECASE
-)
+NAME_TAIL = whole_words(
+    "for", "to", "in", "on", "with", "using", "via", "from", "that", "which", "where", "whose",
+    "by", "about", "showing", "shows", r"and\s+how", r"and\s+what", then=".*",
+)  # fmt: skip
+USED_BEFORE = whole_words("uses?", "using", "with", "to", "by", "for", "via", "from", "on", "about")
 # The words that say which paper ("the original CLIP paper"), not what it is called.
-NOT_NAMES = re.compile(
-    r"(?<![\w-])(original|famous|first|second|third|recent|well-known|seminal|classic|same|"
-    r"whole|main|big|other)(?![\w-])",
-    re.IGNORECASE,
-)
+NOT_NAMES = whole_words(
+    "original", "famous", "first", "second", "third", "recent", "well-known", "seminal",
+    "classic", "same", "whole", "main", "big", "other",
+)  # fmt: skip
 
 
 def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
