@@ -118,13 +118,12 @@ class Engine:
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
         if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
-            introduced = self.search.introduced_words([hit.paper_id for hit in hits])
-            if intent is Intent.LOOKUP:  # the verb of introducing stays in the question
-                name = policy.introduced_by_none(concepts, introduced, question, common_words())
-            elif thing:  # "what did the llama 2 paper report?": a paper must introduce it
-                name = policy.introduced_by_none(
-                    concepts, introduced, f"introducing {thing}", common_words()
-                )
+            if intent is not Intent.METADATA:  # a lookup, or "what did the X paper find?"
+                # The verb of introducing stays in a lookup; "the llama 2 paper" must be
+                # introduced by some paper.
+                asked = question if intent is Intent.LOOKUP else f"introducing {thing}"
+                introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+                name = policy.introduced_by_none(concepts, introduced, asked, common_words())
             else:  # a paper's record answers only when the question names that paper
                 naming = self.search.naming_words([hit.paper_id for hit in relevance.papers])
                 named = policy.named_papers(concepts, relevance.papers, naming)
