@@ -17,6 +17,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.records import source_path
 from assistant.references import FORMATS
+from assistant.retrieval.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +102,57 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     search = HybridSearch(open_index(settings), settings)
+    scope = _scope(args)
     started = time.perf_counter()
-    hits = search.search(args.query, args.k)
+    selection = search.select(scope)
+    hits = search.search(args.query, args.k, within=selection.paper_ids if selection else None)
     elapsed_ms = (time.perf_counter() - started) * 1000
+    for note in selection.notes if selection else []:
+        print(note, file=sys.stderr)
     if args.json:
         print(json.dumps({"results": [hit.as_dict() for hit in hits]}, ensure_ascii=False))
         return 0
-    if not hits:
+    if not hits and scope:
+        print(f"No paper in the scope ({scope.describe()}) matches.")
+    elif not hits:
         print("No papers indexed. Run `assistant ingest` first.")
     for rank, hit in enumerate(hits, start=1):
         print(f"{rank}. {hit.title}  (score {hit.score:.4f})")
         print(f"   {hit.snippet}")
     print(f"({elapsed_ms:.0f} ms)", file=sys.stderr)
     return 0
+
+
+def _scope(args: argparse.Namespace) -> Scope | None:
+    """The scope the --since/--until/--source/--papers options describe (None: everything)."""
+    scope = Scope(
+        args.since,
+        args.until,
+        tuple(getattr(args, "scope_sources", None) or ()),
+        tuple(getattr(args, "scope_papers", None) or ()),
+    )
+    return scope or None
+
+
+def add_scope_options(parser: argparse.ArgumentParser, *, sources: bool = True) -> None:
+    """--since/--until (and --source/--papers): which papers a command may use."""
+    dates = (
+        "a date (2023-10-09, 2023-10, 2023) or a month and day without a year ('Oct 9', "
+        "as the Daily Papers listings date papers)"
+    )
+    parser.add_argument("--since", help=f"Only papers dated on or after this: {dates}.")
+    parser.add_argument("--until", help=f"Only papers dated on or before this: {dates}.")
+    if sources:
+        parser.add_argument(
+            "--source",
+            dest="scope_sources",
+            action="append",
+            metavar="FILE",
+            help="Only papers from a source file whose path holds this (repeatable).",
+        )
+        parser.add_argument(
+            "--papers", dest="scope_papers", nargs="+", metavar="ID", help="Only these papers."
+        )
 
 
 def _questions(args: argparse.Namespace) -> list[str]:
@@ -157,14 +196,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not questions:
         raise AssistantError("No question given.")
     engine = build_engine(settings)
+    scope = _scope(args)
     for question in questions:
         if args.json:
-            answer = engine.ask(question)
+            answer = engine.ask(question, scope=scope)
             references = reference_list(cited_records(engine.index, answer))
             line = {**answer.as_json(), "references": references}
             print(json.dumps(line, ensure_ascii=False), flush=True)
             continue
-        for item in engine.stream(question):
+        for item in engine.stream(question, scope=scope):
             if isinstance(item, Answer):
                 _print_answer_tail(item)
                 records = cited_records(engine.index, item) if args.cite else []
@@ -203,16 +243,25 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
-def listed_papers(index, query: str = "", source: str = "") -> list[dict]:
+def listed_papers(
+    index, query: str = "", source: str = "", scope: Scope | None = None
+) -> list[dict]:
     """The indexed papers whose title holds ``query`` and one of whose source files holds
-    ``source`` (both ignoring case; empty: any)."""
+    ``source`` (both ignoring case; empty: any), within ``scope``; its notes (papers a
+    date bound could not place) go to stderr."""
     query, source = query.lower(), source.lower()
-    return [
+    papers = [
         paper
         for paper in index.catalogue()
         if query in paper["title"].lower()
         and (not source or any(source in path.lower() for path in paper["sources"]))
     ]
+    if not scope:
+        return papers
+    selection = scope.select(papers)
+    for note in selection.notes:
+        print(note, file=sys.stderr)
+    return [paper for paper in papers if paper["paper_id"] in selection.paper_ids]
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
@@ -236,7 +285,7 @@ def cmd_papers(args: argparse.Namespace) -> int:
             print(f"{'Source:':9}{source_path(source)}")
         print(f"\n{record.get('abstract', '')}")
         return 0
-    papers = listed_papers(index, args.query or "", args.source or "")
+    papers = listed_papers(index, args.query or "", args.source or "", _scope(args))
     if args.json:
         print(json.dumps({"papers": papers}, indent=2, ensure_ascii=False))
         return 0
@@ -328,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--query", help="Only papers whose title holds this text.")
     listing.add_argument("--source", help="Only papers from a source file whose path holds this.")
     listing.add_argument("--json", action="store_true", help='Print {"papers": [...]}.')
+    add_scope_options(listing, sources=False)
     show = actions.add_parser("show", help="One paper's record and abstract.")
     show.add_argument("paper_id")
     papers.set_defaults(handler=cmd_papers)
@@ -336,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="How many papers (default 5).")
     search.add_argument("--json", action="store_true", help="Print JSON.")
+    add_scope_options(search)
     search.set_defaults(handler=cmd_search)
 
     ask = commands.add_parser("ask", help="Answer questions with citations (local model).")
@@ -354,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="After each answer, print the cited papers' references in this format.",
     )
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
+    add_scope_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
     cite = commands.add_parser(

@@ -17,13 +17,14 @@ from assistant.answer.evidence import Budget, Source, select_evidence
 from assistant.answer.history import Message, prose_history, retrieval_query, trim_history
 from assistant.answer.metadata import asked_fields, metadata_answer
 from assistant.answer.policy import Intent
-from assistant.answer.prompts import NOT_FOUND, Prompts, not_found_text
+from assistant.answer.prompts import NOT_FOUND, Prompts, not_found_text, scope_note
 from assistant.answer.result import Answer
 from assistant.config import Settings
 from assistant.index.chunking import count_tokens
 from assistant.index.embeddings import common_words
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
+from assistant.retrieval.scope import Scope
 from assistant.text import WORD
 
 
@@ -139,12 +140,18 @@ class Engine:
             question, lambda word: policy.is_known(word, self.search.vocabulary), common_words()
         )
 
-    def find(self, question: str, k: int | None = None) -> list[PaperHit]:
-        """Citation lookup: ranked papers at once, no model involved."""
+    def find(
+        self, question: str, k: int | None = None, scope: Scope | None = None
+    ) -> list[PaperHit]:
+        """Citation lookup: ranked papers at once, no model involved (within ``scope``)."""
         question = self.spelled(question)
         intent = policy.classify(question)
+        selection = self.search.select(scope)
         return self.search.search(
-            policy.core_question(question), k, introduced=intent is Intent.LOOKUP
+            policy.core_question(question),
+            k,
+            introduced=intent is Intent.LOOKUP,
+            within=selection.paper_ids if selection else None,
         )
 
     def ask(self, question: str, history: list[Message] | None = None, **options: Any) -> Answer:
@@ -157,27 +164,34 @@ class Engine:
         return answer
 
     def _retrieve(
-        self, question: str, history: list[Message], intent: Intent, k: int
+        self,
+        question: str,
+        history: list[Message],
+        intent: Intent,
+        k: int,
+        within: frozenset[str] | None = None,
     ) -> list[PaperHit]:
-        """Papers for the asking part of the question; a follow-up also searches with the
-        conversation's words, and both rankings are fused."""
+        """Papers for the asking part of the question (only papers ``within`` when given);
+        a follow-up also searches with the conversation's words, and both rankings are fused."""
         listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
         core = policy.core_question(question) if listing else policy.subject(question, intent)
-        hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP)
+        hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP, within=within)
         if history and policy.refers_back(question):
             # The papers the conversation is about come first; the question's own
             # words still bring in others, at half the weight.
-            contextual = self.search.search(retrieval_query(core, history), k)
+            contextual = self.search.search(retrieval_query(core, history), k, within=within)
             hits = fuse([contextual, hits], k, self.settings.rrf_k, weights=(1.0, 0.5))
         return hits
 
-    def _sides(self, question: str) -> tuple[list[PaperHit], list[str]]:
+    def _sides(
+        self, question: str, within: frozenset[str] | None = None
+    ) -> tuple[list[PaperHit], list[str]]:
         """For a comparison: the best paper for each thing compared, and the things no
         paper covers."""
         found: list[PaperHit] = []
         absent: list[str] = []
         for side in policy.comparison_sides(question):
-            papers = self.relevance(side, self.search.search(side, 3)).papers
+            papers = self.relevance(side, self.search.search(side, 3, within=within)).papers
             if not papers:
                 absent.append(side)
             elif papers[0].paper_id not in {hit.paper_id for hit in found}:
@@ -192,6 +206,7 @@ class Engine:
         top_k: int | None = None,
         temperature: float | None = None,
         max_answer_tokens: int | None = None,
+        scope: Scope | None = None,
     ) -> Iterator[str | Answer]:
         """Text pieces as they come, then the final ``Answer`` (whose text they add up to).
 
@@ -199,6 +214,7 @@ class Engine:
         it is shown (policy.check_claim); unsupported ones never reach the reader.
         ``top_k``, ``temperature`` and ``max_answer_tokens`` override the settings for
         this question only, so callers sharing the engine never change each other's.
+        ``scope``: only the papers it admits may answer (and be cited).
         """
         started = time.perf_counter()
         asked, question = question, self.spelled(question)
@@ -209,7 +225,9 @@ class Engine:
             max(self.settings.longest_answer_tokens, self.settings.max_answer_tokens),
         )
         intent = policy.classify(question, has_history=bool(history))
-        hits = self._retrieve(question, history, intent, top_k or self.settings.top_k)
+        selection = self.search.select(scope)
+        within = selection.paper_ids if selection else None
+        hits = self._retrieve(question, history, intent, top_k or self.settings.top_k, within)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
         judged = question
@@ -218,7 +236,7 @@ class Engine:
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:
-            sides, absent = self._sides(question)
+            sides, absent = self._sides(question, within)
             if len(sides) + len(absent) >= 2:
                 relevant = sides
                 chosen = {side.paper_id for side in sides}
@@ -226,6 +244,8 @@ class Engine:
                 notes = not_found_text(absent) + " " if absent and sides else ""
         if not relevant:
             text = not_found_text(relevance.missing, relevance.not_introduced)
+            if selection is not None:
+                text += scope_note(scope, selection)
             yield text
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)
             yield Answer(

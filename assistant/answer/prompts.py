@@ -8,6 +8,7 @@ from langchain_core.prompts import PromptTemplate
 
 from assistant.config import PROMPTS_DIR
 from assistant.errors import AssistantError
+from assistant.retrieval.scope import Scope, Selection
 
 # The one "not in the collection" answer: the code decides when to give it and shows
 # it, the tests look for it, and a reply containing it counts as a refusal. The prompt
@@ -26,6 +27,13 @@ def not_found_text(missing: list[str], not_introduced: str = "") -> str:
         return NOT_FOUND
     quoted = " or ".join(f"'{phrase}'" for phrase in missing[:3])
     return f"No indexed paper mentions {quoted}. {NOT_FOUND}"
+
+
+def scope_note(scope: Scope, selection: Selection) -> str:
+    """What a scoped question searched, said after its not-found answer."""
+    count = len(selection.paper_ids)
+    note = f" (Searched only {scope.describe()}: {count} paper{'s' * (count != 1)}.)"
+    return note + "".join(f" {text}" for text in selection.notes)
 
 
 # Each prompt's placeholders; a file with a missing or unknown one is refused at start.

@@ -20,6 +20,7 @@ from assistant.config import Settings
 from assistant.index.client import store_errors
 from assistant.index.store import PaperIndex
 from assistant.retrieval.bm25 import BM25
+from assistant.retrieval.scope import Scope, Selection
 from assistant.text import WORD, build_vocabulary, forms, singular, split_sentences, tokenize
 
 log = logging.getLogger(__name__)
@@ -181,16 +182,38 @@ class HybridSearch:
             found[paper_id] = build_vocabulary([text]) | set(tokenize(text))
         return found
 
-    def _dense(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
-        """(chunk position, cosine similarity), best first."""
-        if not chunks.ids:
+    def select(self, scope: Scope | None) -> Selection | None:
+        """The papers ``scope`` admits, from the records held in memory (None: all)."""
+        if not scope:
+            return None
+        chunks = self.chunks
+        return scope.select(
+            chunks.metadata[positions[0]] for positions in chunks.chunks_of_paper.values()
+        )
+
+    def _dense(
+        self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk position, cosine similarity), best first; only chunks of the papers
+        ``within`` when given (a Chroma ``where`` filter: the smaller of in / not in)."""
+        if not chunks.ids or (within is not None and not within):
             return []
+        where = None
+        if within is not None:
+            outside = set(chunks.chunks_of_paper) - within
+            if outside:
+                where = (
+                    {"paper_id": {"$in": sorted(within)}}
+                    if len(within) <= len(outside)
+                    else {"paper_id": {"$nin": sorted(outside)}}
+                )
         vector = self.index.embeddings.embed_query(query)
         with store_errors(self.settings, "searching"):
             results = self.index.collection.query(
                 query_embeddings=[vector],
                 n_results=min(n, len(chunks.ids)),
                 include=["distances"],
+                where=where,
             )
         ranked = []
         for chunk_id, distance in zip(results["ids"][0], results["distances"][0], strict=True):
@@ -198,19 +221,27 @@ class HybridSearch:
                 ranked.append((chunks.position[chunk_id], 1.0 - float(distance)))
         return ranked
 
-    def _lexical(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
+    def _lexical(
+        self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
+    ) -> list[tuple[int, float]]:
         scores = chunks.bm25.scores(query)
         if not len(scores):
             return []
+        if within is not None:
+            scores = scores * _mask(len(scores), chunks.chunks_of_paper, within)
         top = np.argsort(-scores, kind="stable")[:n]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def _introducing(self, chunks: ChunkTable, query: str, n: int) -> list[tuple[int, float]]:
+    def _introducing(
+        self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
+    ) -> list[tuple[int, float]]:
         """Chunks of the papers whose title or contribution sentences match ``query`` best
         (each paper's first chunk stands for it)."""
         scores = chunks.introductions.scores(query)
         if not len(scores):
             return []
+        if within is not None:
+            scores = scores * np.fromiter((p in within for p in chunks.papers), bool, len(scores))
         top = np.argsort(-scores, kind="stable")[:n]
         return [
             (chunks.chunks_of_paper[chunks.papers[i]][0], float(scores[i]))
@@ -219,9 +250,15 @@ class HybridSearch:
         ]
 
     def search(
-        self, query: str, k: int | None = None, *, introduced: bool = False
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        introduced: bool = False,
+        within: frozenset[str] | None = None,
     ) -> list[PaperHit]:
-        """The ``k`` best papers for ``query``, best first.
+        """The ``k`` best papers for ``query``, best first; only papers ``within`` when given
+        (a scope's ``Selection.paper_ids``).
 
         ``introduced``: for "which paper introduced X?", a third ranking by where a paper
         states its contribution (title, "we propose/introduce/present ..."), so a paper that
@@ -231,11 +268,12 @@ class HybridSearch:
         k = k or self.settings.top_k
         n = max(self.settings.candidate_chunks, k * 4)
         rankings: tuple[tuple[list[tuple[int, float]], str], ...] = (
-            (self._dense(chunks, query, n), "dense_similarity"),
-            (self._lexical(chunks, query, n), "bm25_score"),
+            (self._dense(chunks, query, n, within), "dense_similarity"),
+            (self._lexical(chunks, query, n, within), "bm25_score"),
         )
         if introduced:
-            rankings += ((self._introducing(chunks, query, n), "introduction_score"),)
+            ranking = self._introducing(chunks, query, n, within)
+            rankings += ((ranking, "introduction_score"),)
         hits: dict[str, PaperHit] = {}
         chunk_scores: dict[int, float] = defaultdict(float)
         for ranking, attribute in rankings:
@@ -292,6 +330,14 @@ USES = re.compile(
 NAMING = re.compile(
     r"\b(called|named|termed|dubbed|coined|introducing|proposing|presenting)\s+", re.IGNORECASE
 )
+
+
+def _mask(size: int, chunks_of_paper: dict[str, list[int]], within: frozenset[str]) -> np.ndarray:
+    """1.0 at the positions of the chunks of the papers ``within``, else 0.0."""
+    mask = np.zeros(size)
+    for paper_id in within:
+        mask[chunks_of_paper.get(paper_id, [])] = 1.0
+    return mask
 
 
 def introduction_spans(record: dict[str, Any]) -> list[str]:
