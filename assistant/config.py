@@ -209,6 +209,12 @@ class Settings(BaseSettings):
     answer_papers: int = Field(
         default=3, ge=1, description="At most this many papers supply evidence for an answer."
     )
+    listing_papers: int = Field(
+        default=20,
+        ge=1,
+        description="A topic listing ('every paper on X') names at most this many papers: "
+        "all that clear the relevance bar, each with a quoted sentence.",
+    )
 
     # Models
     cache_dir: Path = Field(
