@@ -1,5 +1,5 @@
 """Removing papers from the index and restoring them: the removal list, ingests that keep
-removed papers out, the engine."""
+removed papers out, the engine and the command line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 from chromadb.api.client import SharedSystemClient
 
 import assistant.index.embeddings
+import assistant.index.ingest
+import assistant.index.store
 from assistant.answer.engine import Engine
+from assistant.cli import main
 from assistant.errors import AssistantError, SharedIndexError
 from assistant.index.ingest import ingest, rebuild
 from assistant.index.removals import (
@@ -205,6 +208,62 @@ def test_engine_remove_and_restore_refresh_the_search(filled, settings):
 
     engine.restore_papers([ZEBRANET_ID])
     assert search.search("zebranet stripes")[0].paper_id == ZEBRANET_ID
+
+
+# --- The command line -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_index(filled, monkeypatch):
+    """The commands see the filled fake index (its folder given with --index)."""
+    monkeypatch.setattr(assistant.index.store, "open_index", lambda *args, **kwargs: filled)
+    monkeypatch.setattr(assistant.index.ingest, "open_index", lambda *args, **kwargs: filled)
+    return filled
+
+
+def test_papers_remove_removed_restore_and_ingest_commands(corpus, cli_index, settings, capsys):
+    at = ["--index", str(settings.vectorstore_dir)]
+    assert main([*at, "papers", "remove", ZEBRANET_ID]) == 0
+    out = capsys.readouterr().out
+    assert f"Removed {ZEBRANET_ID}  {ZEBRANET}" in out and "assistant papers restore" in out
+
+    assert main([*at, "papers", "removed", "--json"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)["papers"]
+    assert record["paper_id"] == ZEBRANET_ID and record["title"] == ZEBRANET
+    assert main([*at, "papers", "removed"]) == 0
+    assert ZEBRANET in capsys.readouterr().out
+
+    assert main([*at, "ingest", "--quiet", *map(str, corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "1 paper(s) skipped" in out and "--include-removed" in out
+    assert not cli_index.papers([ZEBRANET_ID])
+
+    assert main([*at, "papers", "restore", ZEBRANET_ID, "feedfacefeedface"]) == 1
+    assert "feedfacefeedface" in capsys.readouterr().err
+    assert main([*at, "papers", "restore", ZEBRANET_ID]) == 0
+    assert f"Restored {ZEBRANET_ID}" in capsys.readouterr().out
+    assert cli_index.papers([ZEBRANET_ID])
+    assert main([*at, "papers", "removed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["papers"] == []
+
+
+def test_papers_remove_names_unknown_ids(cli_index, settings, capsys):
+    at = ["--index", str(settings.vectorstore_dir)]
+    assert main([*at, "papers", "remove", ZEBRANET_ID, "feedfacefeedface"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "feedfacefeedface; nothing was removed" in captured.err
+    assert cli_index.papers([ZEBRANET_ID])
+
+
+def test_papers_remove_on_a_server_needs_shared(cli_index, settings, capsys, monkeypatch):
+    monkeypatch.setattr(cli_index, "settings", settings.model_copy(update={"chroma_host": "db"}))
+    at = ["--index", str(settings.vectorstore_dir)]
+    assert main([*at, "papers", "remove", ZEBRANET_ID]) == 1
+    err = capsys.readouterr().err
+    assert ZEBRANET in err and "--shared" in err
+    assert cli_index.papers([ZEBRANET_ID])
+    assert main([*at, "papers", "remove", "--shared", ZEBRANET_ID]) == 0
+    assert not cli_index.papers([ZEBRANET_ID])
 
 
 # --- The real index ----------------------------------------------------------------------------
