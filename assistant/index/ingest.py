@@ -72,11 +72,9 @@ def survey_corpus(
     return survey
 
 
-def _papers(
-    paths: list[Path | str], fmt: str | None, skipped: Collection[str] = ()
-) -> Iterator[Paper]:
+def _papers(paths: list[Path | str], fmt: str | None) -> Iterator[Paper]:
     for _, item in iter_corpus(paths, fmt):
-        if isinstance(item, Paper) and item.paper_id not in skipped:
+        if isinstance(item, Paper):
             yield item
 
 
@@ -129,7 +127,7 @@ def ingest(
     # neither drops it nor counts it.
     skipped = set() if include_removed else survey.removed
     report = index.write(
-        _papers(paths, fmt, skipped),
+        (paper for paper in _papers(paths, fmt) if paper.paper_id not in skipped),
         set(survey.files),
         total=survey.papers - len(skipped),
         prune=prune,
