@@ -41,6 +41,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         prune=args.prune,
         rebuild=args.rebuild,
         drop_shared=args.drop_shared_collection,
+        include_removed=args.include_removed,
         progress=not args.quiet,
     )
     report = result.report
@@ -53,6 +54,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"chunks +{report.chunks_added} -{report.chunks_removed}; "
         f"{report.seconds:.1f} s, {rate:.1f} papers/s."
     )
+    if report.papers_skipped:
+        from assistant.index.removals import skipped_note
+
+        print(skipped_note(report.papers_skipped))
     return 0
 
 
@@ -265,9 +270,15 @@ def listed_papers(
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
+    from assistant.index.removals import removed_papers
     from assistant.index.store import open_index
 
-    index = open_index(_settings(args))
+    settings = _settings(args)
+    if args.action == "removed":  # the list beside the index: no need to open it
+        return _print_removed(removed_papers(settings), args.json)
+    index = open_index(settings)
+    if args.action in ("remove", "restore"):
+        return _remove_or_restore(index, args)
     if args.action == "show":
         paper_id = args.paper_id.strip().lower()
         record = index.papers([paper_id]).get(paper_id)
@@ -293,6 +304,36 @@ def cmd_papers(args: argparse.Namespace) -> int:
         where = ", ".join(paper["sources"])
         print(f"{paper['paper_id']}  {paper['date'] or '-':10}  {paper['title']}  ({where})")
     print(f"{len(papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
+def _print_removed(removed: dict[str, dict[str, Any]], as_json: bool) -> int:
+    records = sorted(
+        removed.values(), key=lambda record: (record["title"].lower(), record["paper_id"])
+    )
+    if as_json:
+        print(json.dumps({"papers": records}, indent=2, ensure_ascii=False))
+        return 0
+    for record in records:
+        print(f"{record['paper_id']}  removed {record['removed_at'][:10]}  {record['title']}")
+    print(f"{len(records)} paper(s) removed", file=sys.stderr)
+    return 0
+
+
+def _remove_or_restore(index, args: argparse.Namespace) -> int:
+    from assistant.index.removals import remove_papers, restore_papers
+
+    if args.action == "remove":
+        records = remove_papers(index, args.paper_ids, shared=args.shared)
+        for record in records:
+            print(f"Removed {record['paper_id']}  {record['title']}")
+        print(
+            "They stay out of the index when their files are ingested again; "
+            "`assistant papers restore ID` brings one back."
+        )
+        return 0
+    for record in restore_papers(index, args.paper_ids):
+        print(f"Restored {record['paper_id']}  {record['title']}")
     return 0
 
 
@@ -345,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="With --rebuild on a Chroma server: yes, delete the shared collection.",
     )
+    ingest.add_argument(
+        "--include-removed",
+        action="store_true",
+        help="Also index the papers removed with `papers remove`, and take them off the "
+        "removal list.",
+    )
     ingest.add_argument("--quiet", action="store_true", help="No progress bar.")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -371,7 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="Print JSON.")
     stats.set_defaults(handler=cmd_stats)
 
-    papers = commands.add_parser("papers", help="The indexed papers: list them, show one.")
+    papers = commands.add_parser(
+        "papers", help="The indexed papers: list them, show one, remove and restore them."
+    )
     actions = papers.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="Id, date, title and source files of each paper.")
     listing.add_argument("--query", help="Only papers whose title holds this text.")
@@ -380,6 +429,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_scope_options(listing, sources=False)
     show = actions.add_parser("show", help="One paper's record and abstract.")
     show.add_argument("paper_id")
+    remove = actions.add_parser(
+        "remove", help="Take papers out of the index; re-ingesting their files keeps them out."
+    )
+    remove.add_argument("paper_ids", nargs="+", metavar="PAPER_ID")
+    remove.add_argument(
+        "--shared",
+        action="store_true",
+        help="On a Chroma server: yes, remove them for every assistant sharing the index "
+        "(without it the command says what it would remove).",
+    )
+    restore = actions.add_parser(
+        "restore", help="Index removed papers again, from their kept records."
+    )
+    restore.add_argument("paper_ids", nargs="+", metavar="PAPER_ID")
+    removed = actions.add_parser("removed", help="The papers removed and not restored.")
+    removed.add_argument("--json", action="store_true", help='Print {"papers": [...]}.')
     papers.set_defaults(handler=cmd_papers)
 
     search = commands.add_parser("search", help="Find papers (hybrid dense + BM25 search).")

@@ -22,6 +22,7 @@ from assistant.answer.result import Answer
 from assistant.config import Settings
 from assistant.index.chunking import count_tokens
 from assistant.index.embeddings import common_words
+from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
 from assistant.retrieval.scope import Scope
@@ -456,6 +457,19 @@ class Engine:
             lambda request: self.ask(request["question"], request.get("history") or []),
             name="PaperAssistant",
         )
+
+    def remove_papers(self, paper_ids: list[str], *, shared: bool = False) -> list[dict[str, Any]]:
+        """Take papers out of the index, and out of later ingests, until restored (their
+        records come back); no search finds them once this returns."""
+        records = remove_papers(self.index, paper_ids, shared=shared)
+        self.search.refresh()
+        return records
+
+    def restore_papers(self, paper_ids: list[str]) -> list[dict[str, Any]]:
+        """Index removed papers again (their records come back); searchable at once."""
+        records = restore_papers(self.index, paper_ids)
+        self.search.refresh()
+        return records
 
 
 def _ms(since: float) -> float:
