@@ -1,8 +1,9 @@
 """Saved conversations: the SQLite store, owners kept apart, the Markdown export with one
-numbering and its BibTeX."""
+numbering and its BibTeX, and `assistant chats` / `assistant ask --chat`."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -10,13 +11,21 @@ from concurrent.futures import ThreadPoolExecutor
 import bibtexparser
 import pytest
 
+import assistant.answer.engine
+import assistant.index.store
 from assistant.answer.citations import Citation
+from assistant.answer.engine import Engine
 from assistant.answer.result import Answer
 from assistant.chats import ChatStore, export_markdown
+from assistant.cli import main
 from assistant.config import Settings
 from assistant.errors import ChatError, ChatNotFoundError, ChatStoreError
 from assistant.index.chunking import paper_metadata
+from assistant.index.ingest import ingest
 from assistant.records import Paper, SourceRef, paper_id_for
+from assistant.retrieval.hybrid import HybridSearch
+from tests.corpora import ZEBRA, ZEBRA_PAPERS, write_daily
+from tests.fakes import FakeChatModel
 
 # bibtexparser 1.4 calls pyparsing by its old names; pyparsing 3.3 warns on each call.
 pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDeprecationWarning")
@@ -275,3 +284,98 @@ def test_export_of_a_conversation_without_citations_has_no_references(store):
     markdown = export_markdown(store.get(chat_id))
     assert "Not in the collection." in markdown
     assert "References" not in markdown and "bibtex" not in markdown
+
+
+# --- The command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chats_cli(tmp_path, settings, fake_index, monkeypatch):
+    """`assistant ask` over ZEBRA_PAPERS with a fake model; chats saved in tmp_path.
+
+    Returns the fake model, to be given its replies."""
+    ingest(
+        [write_daily(tmp_path / "a.txt", ZEBRA_PAPERS)], settings, index=fake_index, progress=False
+    )
+    monkeypatch.setattr(assistant.index.store, "open_index", lambda *args, **kwargs: fake_index)
+    monkeypatch.setenv("ASSISTANT_CHATS_PATH", str(tmp_path / "chats.sqlite3"))
+    model = FakeChatModel()
+    engine_settings = settings.model_copy(update={"min_similarity": 0.2, "similarity_margin": 1.0})
+    engine = Engine(
+        engine_settings, fake_index, HybridSearch(fake_index, engine_settings), lambda: model
+    )
+    monkeypatch.setattr(assistant.answer.engine, "build_engine", lambda _settings: engine)
+    return model
+
+
+def chat_ids(capsys) -> list[str]:
+    assert main(["chats", "list", "--json"]) == 0
+    return [chat["id"] for chat in json.loads(capsys.readouterr().out)["chats"]]
+
+
+def test_ask_saves_to_a_new_chat_and_continues_it(chats_cli, capsys):
+    chats_cli.replies += [
+        "ZebraNet improves mask accuracy by 7.5 points [1].",
+        "It uses 12,000 images [1].",
+    ]
+    assert main(["ask", "--chat", "new", ZEBRA]) == 0
+    err = capsys.readouterr().err
+    (chat_id,) = chat_ids(capsys)
+    assert f"conversation {chat_id}" in err
+
+    assert main(["ask", "--json", "--chat", chat_id, "How many images did it train on?"]) == 0
+    capsys.readouterr()
+    follow_up = chats_cli.calls[-1]  # the model saw the first exchange as history
+    assert {"role": "user", "content": ZEBRA} in follow_up
+    assert any(m["role"] == "assistant" and "7.5 points" in m["content"] for m in follow_up)
+    assert chat_ids(capsys) == [chat_id]  # continued, not a new one
+
+    assert main(["chats", "export", chat_id]) == 0
+    markdown = capsys.readouterr().out
+    assert markdown.startswith(f"# {ZEBRA}\n") and "## How many images" in markdown
+    assert "1. **ZebraNet: Segmenting Zebra Stripes**" in markdown
+    assert len(parse_bibtex(markdown.split("```bibtex\n")[1])) == 1
+
+
+def test_chats_commands_rename_export_delete(chats_cli, capsys, tmp_path):
+    chats_cli.replies.append("ZebraNet improves mask accuracy by 7.5 points [1].")
+    assert main(["ask", "--chat", "new", ZEBRA]) == 0
+    capsys.readouterr()
+    (chat_id,) = chat_ids(capsys)
+
+    assert main(["chats", "rename", chat_id, "Stripes"]) == 0
+    assert main(["chats", "list"]) == 0
+    listed = capsys.readouterr()
+    assert re.search(rf"^{chat_id}  \d{{4}}-\d\d-\d\d \d\d:\d\d    1  Stripes$", listed.out, re.M)
+    assert "1 conversation(s)" in listed.err
+
+    out = tmp_path / "stripes.md"
+    assert main(["chats", "export", chat_id, "--out", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    assert out.read_text(encoding="utf-8").startswith("# Stripes\n")
+
+    assert main(["chats", "delete", chat_id]) == 0
+    assert chat_ids(capsys) == []
+    for command in (["export", chat_id], ["delete", chat_id], ["rename", chat_id, "X"]):
+        assert main(["chats", *command]) == 1
+        assert f"No saved conversation has the id {chat_id}" in capsys.readouterr().err
+
+
+def test_ask_with_an_unknown_chat_fails_before_the_model(chats_cli, capsys, monkeypatch):
+    def no_engine(_settings):
+        raise AssertionError("the engine was built")
+
+    monkeypatch.setattr(assistant.answer.engine, "build_engine", no_engine)
+    assert main(["ask", "--chat", "feedfacefeed", ZEBRA]) == 1
+    assert "feedfacefeed; `assistant chats list` shows them" in capsys.readouterr().err
+
+
+def test_chats_of_a_login_are_listed_with_user(chats_cli, capsys, tmp_path):
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    ada = store.create(owner="ada", title="Ada's")
+    assert chat_ids(capsys) == []
+    assert main(["chats", "list", "--json", "--user", "ada"]) == 0
+    assert [chat["id"] for chat in json.loads(capsys.readouterr().out)["chats"]] == [ada]
+    assert main(["chats", "export", ada]) == 1
+    assert main(["chats", "export", ada, "--user", "ada"]) == 0
+    assert capsys.readouterr().out.startswith("# Ada's\n")
