@@ -32,6 +32,7 @@ RECORD_FIELDS = ("paper_id", "title", "authors", "date", "arxiv_id", "url", "sou
 TITLE_CHARS = 80
 
 # Each entry brings the database from version n to n + 1 (PRAGMA user_version); append only.
+# Statements are split at ';', so none may hold one in its text.
 MIGRATIONS = (
     """
     CREATE TABLE chats (
@@ -118,6 +119,7 @@ class ChatStore:
                     f"{self.path} was written by a newer version of Paper Assistant (schema "
                     f"{version}, this one knows {len(MIGRATIONS)}); upgrade to open it."
                 )
+            # Statement by statement: executescript would commit outside this transaction.
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
