@@ -192,6 +192,7 @@ def cited_records(index, answer) -> list[dict[str, Any]]:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.answer.engine import build_engine
     from assistant.answer.result import Answer
+    from assistant.chats import ChatStore
     from assistant.references import reference_list, render
 
     settings = _settings(args)
@@ -200,17 +201,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = _questions(args)
     if not questions:
         raise AssistantError("No question given.")
+    store = ChatStore(settings.chats_file) if args.chat else None
+    chat_id = None if args.chat in (None, "new") else args.chat
+    if chat_id:
+        store.get(chat_id)  # an unknown id fails before the model loads
     engine = build_engine(settings)
     scope = _scope(args)
     for question in questions:
+        history = store.history(chat_id) if chat_id else []
         if args.json:
-            answer = engine.ask(question, scope=scope)
+            answer = engine.ask(question, history, scope=scope)
             references = reference_list(cited_records(engine.index, answer))
             line = {**answer.as_json(), "references": references}
             print(json.dumps(line, ensure_ascii=False), flush=True)
+            chat_id = save_turn(store, chat_id, engine.index, answer)
             continue
-        for item in engine.stream(question, scope=scope):
+        for item in engine.stream(question, history, scope=scope):
             if isinstance(item, Answer):
+                answer = item
                 _print_answer_tail(item)
                 records = cited_records(engine.index, item) if args.cite else []
                 if records:
@@ -219,7 +227,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
             else:
                 print(item, end="", flush=True)
         print()
+        chat_id = save_turn(store, chat_id, engine.index, answer)
     return 0
+
+
+def save_turn(store, chat_id: str | None, index, answer) -> str | None:
+    """Save an answer with its cited records to the conversation ``chat_id`` (None: a new
+    one, whose id goes to stderr) and return the id; without a store (no --chat), nothing."""
+    if store is None:
+        return chat_id
+    if chat_id is None:
+        chat_id = store.create()
+        print(
+            f"Saving to conversation {chat_id} (continue it with --chat {chat_id}).",
+            file=sys.stderr,
+        )
+    store.add_turn(chat_id, answer, cited_records(index, answer))
+    return chat_id
 
 
 def cite_text(index, paper_ids: list[str], fmt: str) -> str:
@@ -334,6 +358,50 @@ def _remove_or_restore(index, args: argparse.Namespace) -> int:
         return 0
     for record in restore_papers(index, args.paper_ids):
         print(f"Restored {record['paper_id']}  {record['title']}")
+    return 0
+
+
+def cmd_chats(args: argparse.Namespace) -> int:
+    from assistant.chats import ChatStore, export_markdown
+
+    store = ChatStore(_settings(args).chats_file)
+    owner = args.user or ""
+    if args.action == "list":
+        chats = store.list(owner)
+        if args.json:
+            listed = [
+                {
+                    **chat.__dict__,
+                    "created": chat.created.isoformat(),
+                    "updated": chat.updated.isoformat(),
+                }
+                for chat in chats
+            ]
+            print(json.dumps({"chats": listed}, indent=2, ensure_ascii=False))
+            return 0
+        for chat in chats:
+            when = chat.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+            print(f"{chat.id}  {when}  {chat.turns:3d}  {chat.title or '(no questions yet)'}")
+        print(
+            f"{len(chats)} conversation(s); columns: id, last updated, questions, title",
+            file=sys.stderr,
+        )
+    elif args.action == "export":
+        text = export_markdown(store.get(args.chat_id, owner))
+        if args.out is None:
+            print(text, end="")
+            return 0
+        try:
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise AssistantError(f"Cannot write {args.out}: {error.strerror}.") from error
+        print(f"Wrote {args.out}.", file=sys.stderr)
+    elif args.action == "rename":
+        store.rename(args.chat_id, args.title, owner)
+        print(f"Renamed conversation {args.chat_id}.", file=sys.stderr)
+    else:
+        store.delete(args.chat_id, owner)
+        print(f"Deleted conversation {args.chat_id}.", file=sys.stderr)
     return 0
 
 
@@ -471,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     add_scope_options(ask)
+    ask.add_argument(
+        "--chat",
+        metavar="new|ID",
+        help="Save the answers to a new conversation, or continue a saved one (its answers "
+        "are the history); the id is printed to stderr.",
+    )
     ask.set_defaults(handler=cmd_ask)
 
     cite = commands.add_parser(
@@ -485,6 +559,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="bibtex", help="Reference format (default bibtex)."
     )
     cite.set_defaults(handler=cmd_cite)
+
+    chats = commands.add_parser(
+        "chats",
+        help="Saved conversations: list, export as Markdown, rename, delete.",
+        description="Conversations saved by `ask --chat` and the UI, in chats.sqlite3 beside "
+        "the index unless ASSISTANT_CHATS_PATH names another file.",
+    )
+    login = argparse.ArgumentParser(add_help=False)
+    login.add_argument(
+        "--user", help="The UI login whose conversations these are (default: no login)."
+    )
+    chat_actions = chats.add_subparsers(dest="action", required=True)
+    chat_list = chat_actions.add_parser(
+        "list", parents=[login], help="Id, last update, questions and title, newest first."
+    )
+    chat_list.add_argument("--json", action="store_true", help='Print {"chats": [...]}.')
+    chat_export = chat_actions.add_parser(
+        "export", parents=[login], help="A conversation as Markdown with references and BibTeX."
+    )
+    chat_export.add_argument("chat_id", metavar="ID")
+    chat_export.add_argument("--out", type=Path, help="Write to this file (default: stdout).")
+    chat_rename = chat_actions.add_parser("rename", parents=[login], help="Retitle a conversation.")
+    chat_rename.add_argument("chat_id", metavar="ID")
+    chat_rename.add_argument("title")
+    chat_delete = chat_actions.add_parser("delete", parents=[login], help="Delete a conversation.")
+    chat_delete.add_argument("chat_id", metavar="ID")
+    chats.set_defaults(handler=cmd_chats)
 
     ui = commands.add_parser("ui", help="Serve the chat page (indexes the bundled corpus first).")
     ui.add_argument(
