@@ -9,9 +9,10 @@ import pytest
 from assistant.cli import main
 from assistant.index.ingest import ingest
 from assistant.records import paper_id_for
-from assistant.retrieval.hybrid import HybridSearch
+from assistant.retrieval import hybrid
+from assistant.retrieval.hybrid import HybridSearch, _where
 from assistant.retrieval.scope import Scope, ScopeError, When, read_date
-from tests.corpora import ZEBRA_PAPERS, write_daily
+from tests.corpora import ZEBRA_PAPERS, abstract, write_daily
 
 
 @pytest.mark.parametrize(
@@ -157,25 +158,36 @@ def test_a_scoped_search_sees_only_the_papers_in_scope(two_files):
     assert two_files.search("zebra", within=frozenset()) == []
 
 
-def test_the_chroma_filter_is_the_smaller_of_in_and_not_in(two_files, monkeypatch):
-    seen = []
-    query = two_files.index.collection.query
+def test_the_chroma_filter_is_the_smaller_of_in_and_not_in():
+    papers = {"a", "b", "c"}
+    assert _where(frozenset({"a"}), papers) == {"paper_id": {"$in": ["a"]}}
+    assert _where(frozenset({"a", "b"}), papers) == {"paper_id": {"$nin": ["c"]}}
+    assert _where(frozenset(papers), papers) is None
 
-    def recording(**kwargs):
-        seen.append(kwargs["where"])
-        return query(**kwargs)
 
-    monkeypatch.setattr(two_files.index.collection, "query", recording)
-    one = two_files.select(Scope(sources=("second.txt",))).paper_ids
-    two = two_files.select(Scope(sources=("first.txt",))).paper_ids
-    two_files.search("zebra", within=one)
-    two_files.search("zebra", within=two)
-    two_files.search("zebra", within=one | two)  # everything: no filter
-    assert seen == [
-        {"paper_id": {"$in": sorted(one)}},
-        {"paper_id": {"$nin": sorted(one)}},
-        None,
-    ]
+@pytest.mark.parametrize("exact_limit", [10_000, 0])
+def test_each_way_of_searching_a_scope_finds_what_chromas_filter_finds(
+    tmp_path, settings, fake_index, monkeypatch, exact_limit
+):
+    # 0: every scope is "large": Chroma's nearest chunks overall, filtered, or (when too
+    # few of them are in the scope) the where filter itself.
+    monkeypatch.setattr(hybrid, "SCOPE_EXACT_CHUNKS", exact_limit)
+    papers = {
+        f"Paper {n} on zebra topic {n % 3}": abstract(f"zebra topic {n % 3}") for n in range(12)
+    }
+    ingest([write_daily(tmp_path / "z.txt", papers)], settings, index=fake_index, progress=False)
+    search = HybridSearch(fake_index, settings)
+    chunks = search.chunks
+    everything = set(chunks.chunks_of_paper)
+    vector = fake_index.embeddings.embed_query("zebra topic 1")
+    for size in (1, 2, 6, 11):
+        within = frozenset(sorted(everything)[:size])
+        truth = search._nearest(chunks, vector, 5, _where(within, everything))
+        found = search._dense(chunks, "zebra topic 1", 5, within)
+        # The same similarities (papers with equal ones may come in another order), all
+        # from the scope.
+        assert [s for _, s in found] == pytest.approx([s for _, s in truth], abs=1e-4), size
+        assert {chunks.metadata[p]["paper_id"] for p, _ in found} <= within
 
 
 def test_a_scoped_question_abstains_saying_what_it_searched(ui_with, tmp_path):
@@ -211,3 +223,25 @@ def test_search_and_papers_list_take_the_scope_options(tmp_path, capsys):
     assert "No paper in the scope (from elsewhere) matches." in capsys.readouterr().out
     assert main([*index, "search", "zebra", "--since", "someday"]) == 1
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_a_large_scope_falls_back_to_chromas_filter_when_the_nearest_chunks_miss_it(
+    two_files, monkeypatch
+):
+    monkeypatch.setattr(hybrid, "SCOPE_EXACT_CHUNKS", 0)
+    chunks = two_files.chunks
+    within = two_files.select(Scope(sources=("second.txt",))).paper_ids
+    nearest = two_files._nearest
+    wheres = []
+
+    def unfiltered_misses_the_scope(chunks, vector, n, where=None):
+        wheres.append(where)
+        found = nearest(chunks, vector, n, where)
+        if where is None:  # as if every nearest chunk were outside the scope
+            return [(p, s) for p, s in found if chunks.metadata[p]["paper_id"] not in within]
+        return found
+
+    monkeypatch.setattr(two_files, "_nearest", unfiltered_misses_the_scope)
+    found = two_files._dense(chunks, "zebra herds", 5, within)
+    assert wheres == [None, {"paper_id": {"$in": sorted(within)}}]
+    assert found and {chunks.metadata[p]["paper_id"] for p, _ in found} <= within

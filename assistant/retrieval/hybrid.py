@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from assistant.config import Settings
 from assistant.index.client import store_errors
-from assistant.index.store import PaperIndex
+from assistant.index.store import READ_PAGE, PaperIndex
 from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.scope import Scope, Selection
 from assistant.text import WORD, build_vocabulary, forms, singular, split_sentences, tokenize
@@ -26,6 +26,9 @@ from assistant.text import WORD, build_vocabulary, forms, singular, split_senten
 log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 320
+# A scope of at most this many chunks is searched exactly over its own vectors (about
+# 15 MB of them at this size), not through Chroma's slower where filter.
+SCOPE_EXACT_CHUNKS = 10_000
 
 
 @dataclass
@@ -200,16 +203,39 @@ class HybridSearch:
         self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
     ) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity), best first; only chunks of the papers
-        ``within`` when given (a Chroma ``where`` filter: the smaller of in / not in)."""
+        ``within`` when given.
+
+        Chroma's ``where`` filter made a scoped query 15-60 times slower than an unfiltered
+        one at 10k chunks (BENCHMARKS.md, scope part), so a scope of up to
+        SCOPE_EXACT_CHUNKS chunks is searched exactly over its vectors (read from Chroma
+        once per scope and kept with the chunk table); a larger one takes Chroma's nearest
+        chunks overall, enough of them to hold ``n`` of its own, and falls back to the
+        ``where`` filter when they do not.
+        """
         if not chunks.ids or (within is not None and not within):
             return []
-        where = None
-        if within is not None:
-            key = ("where", within)
-            if key not in chunks.scoped:
-                chunks.scoped[key] = _where(within, set(chunks.chunks_of_paper))
-            where = chunks.scoped[key]
         vector = self.index.embeddings.embed_query(query)
+        if within is None:
+            return self._nearest(chunks, vector, n)
+        admitted = self._admitted(chunks, within)
+        if len(admitted) <= SCOPE_EXACT_CHUNKS:
+            positions, matrix = self._scope_vectors(chunks, within, admitted)
+            if not len(positions):
+                return []
+            similarity = matrix @ _unit(np.asarray(vector, dtype=np.float32))
+            top = np.argsort(-similarity, kind="stable")[:n]
+            return [(int(positions[i]), float(similarity[i])) for i in top]
+        share = len(admitted) / len(chunks.ids)
+        wider = self._nearest(chunks, vector, min(len(chunks.ids), int(2 * n / share) + 1))
+        ranked = [(p, s) for p, s in wider if chunks.metadata[p]["paper_id"] in within][:n]
+        if len(ranked) >= min(n, len(admitted)):
+            return ranked
+        return self._nearest(chunks, vector, n, _where(within, set(chunks.chunks_of_paper)))
+
+    def _nearest(
+        self, chunks: ChunkTable, vector: list[float], n: int, where: dict | None = None
+    ) -> list[tuple[int, float]]:
+        """Chroma's nearest chunks to ``vector``: (chunk position, cosine similarity)."""
         with store_errors(self.settings, "searching"):
             results = self.index.collection.query(
                 query_embeddings=[vector],
@@ -222,6 +248,36 @@ class HybridSearch:
             if chunk_id in chunks.position:  # written after the last refresh: skip until then
                 ranked.append((chunks.position[chunk_id], 1.0 - float(distance)))
         return ranked
+
+    def _admitted(self, chunks: ChunkTable, within: frozenset[str]) -> np.ndarray:
+        """The positions of the chunks of the papers ``within`` (kept per scope)."""
+        key = ("positions", within)
+        if key not in chunks.scoped:
+            positions = [p for paper in within for p in chunks.chunks_of_paper.get(paper, [])]
+            chunks.scoped[key] = np.array(sorted(positions), dtype=np.int64)
+        return chunks.scoped[key]
+
+    def _scope_vectors(
+        self, chunks: ChunkTable, within: frozenset[str], admitted: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, unit vectors) of a scope's chunks, read from Chroma once per scope."""
+        key = ("vectors", within)
+        if key not in chunks.scoped:
+            found: dict[str, np.ndarray] = {}
+            ids = [chunks.ids[p] for p in admitted]
+            for start in range(0, len(ids), READ_PAGE):
+                with store_errors(self.settings, "reading"):
+                    page = self.index.collection.get(
+                        ids=ids[start : start + READ_PAGE], include=["embeddings"]
+                    )
+                found.update(zip(page["ids"], page["embeddings"], strict=True))
+            kept = [p for p in admitted if chunks.ids[p] in found]
+            matrix = np.array([found[chunks.ids[p]] for p in kept], dtype=np.float32)
+            chunks.scoped[key] = (
+                np.array(kept, dtype=np.int64),
+                _unit(matrix) if len(kept) else matrix,
+            )
+        return chunks.scoped[key]
 
     def _lexical(
         self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
@@ -348,6 +404,13 @@ def _where(within: frozenset[str], papers: set[str]) -> dict[str, Any] | None:
     if len(within) <= len(outside):
         return {"paper_id": {"$in": sorted(within)}}
     return {"paper_id": {"$nin": sorted(outside)}}
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Vectors scaled to length 1 (the zero vector left as it is): dot products of unit
+    vectors are Chroma's cosine similarities."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
 
 
 def _mask(size: int, chunks_of_paper: dict[str, list[int]], within: frozenset[str]) -> np.ndarray:
