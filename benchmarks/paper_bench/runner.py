@@ -220,7 +220,7 @@ def _scope_section(scope: dict[str, Any]) -> list[str]:
     lines = [
         "### Scoped against unscoped search (hybrid search, scope selection included)",
         "",
-        "| chunks | papers | scope | papers admitted | first selection (ms) | p50 (ms) | "
+        "| chunks | papers | scope | papers admitted | first question (ms) | p50 (ms) | "
         "p95 (ms) | p50 / unscoped |",
         "|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
@@ -228,7 +228,7 @@ def _scope_section(scope: dict[str, Any]) -> list[str]:
         for row in size["scopes"]:
             lines.append(
                 f"| {size['chunks']} | {size['papers']} | {row['scope']} | "
-                f"{row['papers_admitted']} | {_fmt(row['first_select_ms'])} | "
+                f"{row['papers_admitted']} | {_fmt(row['first_question_ms'])} | "
                 f"{_fmt(row['p50_ms'])} | {_fmt(row['p95_ms'])} | "
                 f"{_fmt(row['p50_ratio_to_unscoped'], '.3f')} |"
             )
