@@ -43,7 +43,7 @@ def test_the_wheel_carries_prompts_and_corpus_but_no_bench_code(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = archive.read(next(n for n in names if n.endswith("/METADATA"))).decode()
-    for prompt in ("system", "answer", "lookup", "naive_rag"):
+    for prompt in ("system", "answer", "naive_rag"):
         assert f"assistant/bundled/prompts/{prompt}.txt" in names
     corpus = [n for n in names if n.startswith("assistant/bundled/corpus/")]
     assert sorted(Path(n).name for n in corpus) == sorted(

@@ -40,7 +40,6 @@ def scope_note(scope: Scope, selection: Selection) -> str:
 PROMPT_VARIABLES = {
     "system": set(),
     "answer": {"sources", "question"},
-    "lookup": {"sources", "question"},
     # LangChain's RAG tutorial prompt (rlm/rag-prompt), for the benchmark's naive baseline.
     "naive_rag": {"question", "context"},
 }
@@ -66,4 +65,3 @@ class Prompts:
     def __init__(self, directory: Path = PROMPTS_DIR) -> None:
         self.system = load_prompt("system", directory).format()
         self.answer = load_prompt("answer", directory)
-        self.lookup = load_prompt("lookup", directory)
