@@ -84,7 +84,11 @@ def test_refers_back(question, expected):
 
 
 VOCABULARY = build_vocabulary(
-    ["SegPrompt boosts open-world segmentation", "We pretrain RemoteCLIP on drones."]
+    [
+        "SegPrompt boosts open-world segmentation",
+        "We pretrain RemoteCLIP on drones.",
+        "Its performance holds in every evaluation.",
+    ]
 )
 
 
@@ -120,6 +124,8 @@ def test_is_known(term, known):
          "How does RemoteCLIP pretrain on remote sensing images?"),
         ("What bullet-proof method detects points of failure?",
          "What bullet-proof method detects points of failure?"),
+        ("lmk which paper introduced spin, thx", "which paper introduced spin,"),
+        ("btw what does segprompt do? asap pls", "what does segprompt do?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):
@@ -162,6 +168,12 @@ def test_key_concepts_weigh_rarity_and_ignore_case_and_chatter():
         ("SegPrompt recipe", [], ["recipe"]),  # an everyday word: a typical weight
         ("segpromt segmentation", [], ["segpromt"]),  # a typo of a known word
         ("what about 224x224 segmentation", [], []),  # numbers are not concepts
+        # A clipping of a word the collection holds is no name; a short unknown word
+        # that starts no such word is.
+        ("segprompt perf on segmentation?", [], ["perf"]),
+        ("segmentation eval of segprompt", [], ["eval"]),
+        ("what does olmo do in segmentation?", ["olmo"], []),
+        ("which paper proposed the adam optimizer?", ["adam", "optimizer"], []),
     ],
 )
 def test_unseen_terms(question, things, typical):

@@ -117,9 +117,19 @@ def key_concepts(
             continue
         known = is_known(word, vocabulary)
         everyday = word in common_words or stem(word) in common_words
-        thing = not known and not everyday
+        thing = not known and not everyday and not is_clipped(word, vocabulary)
         concepts[term] = Concept(term, rarest if thing else typical, known, thing)
     return list(concepts.values())
+
+
+def is_clipped(word: str, vocabulary: set[str]) -> bool:
+    """A short word that is the start of a longer word the collection holds: a clipping
+    ("perf" of performance, "eval" of evaluation, "exp" of experiments), not a name."""
+    return (
+        3 <= len(word) <= 5
+        and word.isalpha()
+        and any(len(known) >= len(word) + 2 and known.startswith(word) for known in vocabulary)
+    )
 
 
 def _number_like(word: str) -> bool:

@@ -85,7 +85,8 @@ SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
 # reply, never what it is about, so they never count as concepts.
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
-    r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|eli5)\b"
+    r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
+    r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
     r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind)\b"
     r"|\b(can|could|would)\s+you\s+(please\s+)?(explain|summari[sz]e|describe|tell\s+me)\b"
