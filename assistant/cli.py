@@ -41,6 +41,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         prune=args.prune,
         rebuild=args.rebuild,
         drop_shared=args.drop_shared_collection,
+        include_removed=args.include_removed,
         progress=not args.quiet,
     )
     report = result.report
@@ -53,6 +54,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"chunks +{report.chunks_added} -{report.chunks_removed}; "
         f"{report.seconds:.1f} s, {rate:.1f} papers/s."
     )
+    if report.papers_skipped:
+        from assistant.index.removals import skipped_note
+
+        print(skipped_note(report.papers_skipped))
     return 0
 
 
@@ -187,6 +192,7 @@ def cited_records(index, answer) -> list[dict[str, Any]]:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.answer.engine import build_engine
     from assistant.answer.result import Answer
+    from assistant.chats import ChatStore
     from assistant.references import reference_list, render
 
     settings = _settings(args)
@@ -195,17 +201,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = _questions(args)
     if not questions:
         raise AssistantError("No question given.")
+    store = ChatStore(settings.chats_file) if args.chat else None
+    chat_id = None if args.chat in (None, "new") else args.chat
+    if chat_id:
+        store.get(chat_id)  # an unknown id fails before the model loads
     engine = build_engine(settings)
     scope = _scope(args)
     for question in questions:
+        history = store.history(chat_id) if chat_id else []
         if args.json:
-            answer = engine.ask(question, scope=scope)
+            answer = engine.ask(question, history, scope=scope)
             references = reference_list(cited_records(engine.index, answer))
             line = {**answer.as_json(), "references": references}
             print(json.dumps(line, ensure_ascii=False), flush=True)
+            chat_id = save_turn(store, chat_id, engine.index, answer)
             continue
-        for item in engine.stream(question, scope=scope):
+        for item in engine.stream(question, history, scope=scope):
             if isinstance(item, Answer):
+                answer = item
                 _print_answer_tail(item)
                 records = cited_records(engine.index, item) if args.cite else []
                 if records:
@@ -214,7 +227,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
             else:
                 print(item, end="", flush=True)
         print()
+        chat_id = save_turn(store, chat_id, engine.index, answer)
     return 0
+
+
+def save_turn(store, chat_id: str | None, index, answer) -> str | None:
+    """Save an answer with its cited records to the conversation ``chat_id`` (None: a new
+    one, whose id goes to stderr) and return the id; without a store (no --chat), nothing."""
+    if store is None:
+        return chat_id
+    if chat_id is None:
+        chat_id = store.create()
+        print(
+            f"Saving to conversation {chat_id} (continue it with --chat {chat_id}).",
+            file=sys.stderr,
+        )
+    store.add_turn(chat_id, answer, cited_records(index, answer))
+    return chat_id
 
 
 def cite_text(index, paper_ids: list[str], fmt: str) -> str:
@@ -265,9 +294,15 @@ def listed_papers(
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
+    from assistant.index.removals import removed_papers
     from assistant.index.store import open_index
 
-    index = open_index(_settings(args))
+    settings = _settings(args)
+    if args.action == "removed":  # the list beside the index: no need to open it
+        return _print_removed(removed_papers(settings), args.json)
+    index = open_index(settings)
+    if args.action in ("remove", "restore"):
+        return _remove_or_restore(index, args)
     if args.action == "show":
         paper_id = args.paper_id.strip().lower()
         record = index.papers([paper_id]).get(paper_id)
@@ -293,6 +328,80 @@ def cmd_papers(args: argparse.Namespace) -> int:
         where = ", ".join(paper["sources"])
         print(f"{paper['paper_id']}  {paper['date'] or '-':10}  {paper['title']}  ({where})")
     print(f"{len(papers)} paper(s)", file=sys.stderr)
+    return 0
+
+
+def _print_removed(removed: dict[str, dict[str, Any]], as_json: bool) -> int:
+    records = sorted(
+        removed.values(), key=lambda record: (record["title"].lower(), record["paper_id"])
+    )
+    if as_json:
+        print(json.dumps({"papers": records}, indent=2, ensure_ascii=False))
+        return 0
+    for record in records:
+        print(f"{record['paper_id']}  removed {record['removed_at'][:10]}  {record['title']}")
+    print(f"{len(records)} paper(s) removed", file=sys.stderr)
+    return 0
+
+
+def _remove_or_restore(index, args: argparse.Namespace) -> int:
+    from assistant.index.removals import remove_papers, restore_papers
+
+    if args.action == "remove":
+        records = remove_papers(index, args.paper_ids, shared=args.shared)
+        for record in records:
+            print(f"Removed {record['paper_id']}  {record['title']}")
+        print(
+            "They stay out of the index when their files are ingested again; "
+            "`assistant papers restore ID` brings one back."
+        )
+        return 0
+    for record in restore_papers(index, args.paper_ids):
+        print(f"Restored {record['paper_id']}  {record['title']}")
+    return 0
+
+
+def cmd_chats(args: argparse.Namespace) -> int:
+    from assistant.chats import ChatStore, export_markdown
+
+    store = ChatStore(_settings(args).chats_file)
+    owner = args.user or ""
+    if args.action == "list":
+        chats = store.list(owner)
+        if args.json:
+            listed = [
+                {
+                    **chat.__dict__,
+                    "created": chat.created.isoformat(),
+                    "updated": chat.updated.isoformat(),
+                }
+                for chat in chats
+            ]
+            print(json.dumps({"chats": listed}, indent=2, ensure_ascii=False))
+            return 0
+        for chat in chats:
+            when = chat.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+            print(f"{chat.id}  {when}  {chat.turns:3d}  {chat.title or '(no questions yet)'}")
+        print(
+            f"{len(chats)} conversation(s); columns: id, last updated, questions, title",
+            file=sys.stderr,
+        )
+    elif args.action == "export":
+        text = export_markdown(store.get(args.chat_id, owner))
+        if args.out is None:
+            print(text, end="")
+            return 0
+        try:
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise AssistantError(f"Cannot write {args.out}: {error.strerror}.") from error
+        print(f"Wrote {args.out}.", file=sys.stderr)
+    elif args.action == "rename":
+        store.rename(args.chat_id, args.title, owner)
+        print(f"Renamed conversation {args.chat_id}.", file=sys.stderr)
+    else:
+        store.delete(args.chat_id, owner)
+        print(f"Deleted conversation {args.chat_id}.", file=sys.stderr)
     return 0
 
 
@@ -345,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="With --rebuild on a Chroma server: yes, delete the shared collection.",
     )
+    ingest.add_argument(
+        "--include-removed",
+        action="store_true",
+        help="Also index the papers removed with `papers remove`, and take them off the "
+        "removal list.",
+    )
     ingest.add_argument("--quiet", action="store_true", help="No progress bar.")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -371,7 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="Print JSON.")
     stats.set_defaults(handler=cmd_stats)
 
-    papers = commands.add_parser("papers", help="The indexed papers: list them, show one.")
+    papers = commands.add_parser(
+        "papers", help="The indexed papers: list them, show one, remove and restore them."
+    )
     actions = papers.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="Id, date, title and source files of each paper.")
     listing.add_argument("--query", help="Only papers whose title holds this text.")
@@ -380,6 +497,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_scope_options(listing, sources=False)
     show = actions.add_parser("show", help="One paper's record and abstract.")
     show.add_argument("paper_id")
+    remove = actions.add_parser(
+        "remove", help="Take papers out of the index; re-ingesting their files keeps them out."
+    )
+    remove.add_argument("paper_ids", nargs="+", metavar="PAPER_ID")
+    remove.add_argument(
+        "--shared",
+        action="store_true",
+        help="On a Chroma server: yes, remove them for every assistant sharing the index "
+        "(without it the command says what it would remove).",
+    )
+    restore = actions.add_parser(
+        "restore", help="Index removed papers again, from their kept records."
+    )
+    restore.add_argument("paper_ids", nargs="+", metavar="PAPER_ID")
+    removed = actions.add_parser("removed", help="The papers removed and not restored.")
+    removed.add_argument("--json", action="store_true", help='Print {"papers": [...]}.')
     papers.set_defaults(handler=cmd_papers)
 
     search = commands.add_parser("search", help="Find papers (hybrid dense + BM25 search).")
@@ -406,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--model", type=Path, help=Settings.model_fields["model"].description)
     add_scope_options(ask)
+    ask.add_argument(
+        "--chat",
+        metavar="new|ID",
+        help="Save the answers to a new conversation, or continue a saved one (its answers "
+        "are the history); the id is printed to stderr.",
+    )
     ask.set_defaults(handler=cmd_ask)
 
     cite = commands.add_parser(
@@ -420,6 +559,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="bibtex", help="Reference format (default bibtex)."
     )
     cite.set_defaults(handler=cmd_cite)
+
+    chats = commands.add_parser(
+        "chats",
+        help="Saved conversations: list, export as Markdown, rename, delete.",
+        description="Conversations saved by `ask --chat` and the UI, in chats.sqlite3 beside "
+        "the index unless ASSISTANT_CHATS_PATH names another file.",
+    )
+    login = argparse.ArgumentParser(add_help=False)
+    login.add_argument(
+        "--user", help="The UI login whose conversations these are (default: no login)."
+    )
+    chat_actions = chats.add_subparsers(dest="action", required=True)
+    chat_list = chat_actions.add_parser(
+        "list", parents=[login], help="Id, last update, questions and title, newest first."
+    )
+    chat_list.add_argument("--json", action="store_true", help='Print {"chats": [...]}.')
+    chat_export = chat_actions.add_parser(
+        "export", parents=[login], help="A conversation as Markdown with references and BibTeX."
+    )
+    chat_export.add_argument("chat_id", metavar="ID")
+    chat_export.add_argument("--out", type=Path, help="Write to this file (default: stdout).")
+    chat_rename = chat_actions.add_parser("rename", parents=[login], help="Retitle a conversation.")
+    chat_rename.add_argument("chat_id", metavar="ID")
+    chat_rename.add_argument("title")
+    chat_delete = chat_actions.add_parser("delete", parents=[login], help="Delete a conversation.")
+    chat_delete.add_argument("chat_id", metavar="ID")
+    chats.set_defaults(handler=cmd_chats)
 
     ui = commands.add_parser("ui", help="Serve the chat page (indexes the bundled corpus first).")
     ui.add_argument(

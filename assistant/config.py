@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=20.0, gt=0, description="Largest corpus file the UI accepts, in megabytes."
     )
+    chats_path: Path | None = Field(
+        default=None,
+        description="SQLite file of saved conversations (default: chats.sqlite3 in "
+        "vectorstore_dir, beside the index whose papers they cite).",
+    )
     ui_users: SecretStr | None = Field(
         default=None,
         description="Logins for the web UI as 'user:password' pairs separated by commas "
@@ -209,6 +214,12 @@ class Settings(BaseSettings):
     answer_papers: int = Field(
         default=3, ge=1, description="At most this many papers supply evidence for an answer."
     )
+    listing_papers: int = Field(
+        default=20,
+        ge=1,
+        description="A topic listing ('every paper on X') names at most this many papers: "
+        "all that clear the relevance bar, each with a quoted sentence.",
+    )
 
     # Models
     cache_dir: Path = Field(
@@ -235,6 +246,14 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Where corpus files uploaded through the UI are kept: their papers' sources point here."""
         return self.vectorstore_dir / "uploads"
+
+    @property
+    def chats_file(self) -> Path:
+        """Where conversations are saved: ``chats_path``, else beside the index. There they
+        follow ``--index`` (each collection keeps the chats that cite its papers), live in the
+        user's data folder when installed, and are left alone by a rebuild (it moves only
+        Chroma's files aside)."""
+        return self.chats_path or self.vectorstore_dir / "chats.sqlite3"
 
     @property
     def context_window(self) -> int:

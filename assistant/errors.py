@@ -33,3 +33,15 @@ class ModelError(AssistantError):
 
 class ContextOverflowError(ModelError):
     """The prompt and the answer asked for do not fit in the model's context window."""
+
+
+class ChatError(AssistantError):
+    """A saved conversation cannot be used as asked (an empty title, say)."""
+
+
+class ChatNotFoundError(ChatError):
+    """No saved conversation of this user has the id (another user's reads as missing)."""
+
+
+class ChatStoreError(ChatError):
+    """The file of saved conversations cannot be opened or read (corrupt, unreadable, newer)."""

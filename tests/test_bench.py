@@ -377,3 +377,36 @@ def test_markdown_of_the_decoding_parts():
     assert "| generation (tokens/s) | 40.00 | 50.00 | 1.250 |" in text
     assert "| identical answers | 8 of 8 | | |" in text
     assert "| 1 | yes | 900 | 30.00 |" in text
+
+
+def test_scoped_search_is_measured_against_unscoped_with_each_scope(fake_index, settings, tmp_path):
+    from paper_bench.scope_latency import measure_scopes
+
+    from assistant.index.ingest import ingest
+    from tests.corpora import PAPERS, ZEBRA_PAPERS, write_daily
+
+    files = [
+        write_daily(tmp_path / "daily_papers_a.txt", ZEBRA_PAPERS),
+        write_daily(tmp_path / "daily_papers_b.txt", PAPERS),
+    ]
+    ingest(files, settings, index=fake_index, progress=False)
+    questions = [Question("q1", "fact", "How are zebra stripes segmented?")]
+    measured = measure_scopes(fake_index, settings, questions, seed=0)
+    rows = {row["scope"]: row for row in measured["scopes"]}
+    assert list(rows) == [
+        "unscoped",
+        "one file (daily_papers_a.txt)",
+        "all files but that one",
+        "5 chosen papers",
+    ]
+    assert [row["papers_admitted"] for row in rows.values()] == [6, 3, 3, 5]
+    assert rows["unscoped"]["p50_ratio_to_unscoped"] == 1.0
+    results = {
+        "date": "2026-11-30",
+        "machine": {"cpu": "cpu", "cores": 2, "memory_gib": 24, "backend": "CPU",
+                    "llama_cpp_python": "0.3.36", "load_average": [0.5]},
+        "settings": {"threads": 2, "top_k": 5},
+        "scope": {"sizes": [{"target_chunks": 6, **measured}]},
+    }  # fmt: skip
+    text = render_markdown(results)
+    assert "| 6 | 6 | one file (daily_papers_a.txt) | 3 |" in text

@@ -363,3 +363,43 @@ def test_a_follow_up_opens_with_a_quote_from_the_paper_the_conversation_is_about
     assert answer.intent == "follow_up"
     assert [quote["title"] for quote in answer.quotes] == ["ZebraNet: Segmenting Zebra Stripes"]
     assert answer.text.startswith(f'"{answer.quotes[0]["text"]}" [1]')
+
+
+def test_a_topic_listing_names_every_paper_above_the_bar_each_quoted(tmp_path, settings):
+    # Eight papers on zebras (more than top_k and answer_papers), two on something else.
+    zebra = {
+        f"Zebra Study {n}": f"We track zebra herds with method number {n} in the savanna. "
+        f"Results improve counting by {n} percent."
+        for n in range(1, 9)
+    }
+    other = {
+        "Quantum Chemistry Benchmarks": "We benchmark quantum chemistry solvers on molecules.",
+        "Protein Folding Atlas": "We fold proteins with a learned energy function.",
+    }
+    index = fake_index_for(settings)
+    corpus = write_daily(tmp_path / "z.txt", {**zebra, **other})
+    ingest([corpus], settings, index=index, progress=False)
+    model = FakeChatModel(["Zebra Study 3 tracks zebra herds in the savanna [1]."])
+    engine_settings = settings.model_copy(
+        update={"min_similarity": 0.2, "similarity_margin": 1.0, "top_k": 5, "answer_papers": 2}
+    )
+    engine = Engine(engine_settings, index, HybridSearch(index, engine_settings), lambda: model)
+    answer = engine.ask("list every paper on zebra herds")
+    assert answer.intent == Intent.TOPIC and not answer.abstained
+    lines = [line for line in answer.text.splitlines() if line[:1].isdigit()]
+    assert sorted(line.split(": ")[0].split(". ", 1)[1] for line in lines) == sorted(zebra)
+    for n, line in enumerate(lines, start=1):  # numbered, quoted, cited in order
+        assert line.startswith(f"{n}. ") and f'" [{n}]' in line and "zebra" in line
+    assert {c.title for c in answer.citations} == set(zebra)
+    # The model read only the first answer_papers papers' evidence; the listing is code's.
+    assert model.calls[0][-1]["content"].count("] Zebra Study") == 2
+    # The listing is not prose: a follow-up's history keeps the model's sentences only.
+    assert answer.prose.strip().startswith("Zebra Study 3 tracks zebra herds in the savanna [")
+    assert not any(line in answer.prose for line in lines)
+
+
+def fake_index_for(settings):
+    from assistant.index.store import PaperIndex
+    from tests.fakes import FakeEmbeddings
+
+    return PaperIndex(settings, FakeEmbeddings())

@@ -87,6 +87,17 @@ class ClaimWriter:
         self.quotes.append((self.numbering.order.index(source.source_id) + 1, source))
         return piece
 
+    def listing(self, sources: list[Source]) -> str:
+        """A topic listing by code: each paper's title and best sentence, quoted and cited,
+        one numbered line each. Kept out of ``text`` (the prose a conversation's history
+        keeps), as a lookup's title list is."""
+        lines = []
+        for source in sources:
+            marker = self.numbering.mark([source.source_id])
+            line = f'{source.hit.title}: "{source.best}"' if source.best else source.hit.title
+            lines.append(f"{len(lines) + 1}. {cite(line, marker)}\n")
+        return "".join(lines)
+
     def _show(self, sentence: str, sources: list[Any]) -> str:
         marker = self.numbering.mark([source.source_id for source in sources])
         first = self.numbering.order.index(sources[0].source_id) + 1

@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answer import policy
 from assistant.answer.citations import Citation
 from assistant.answer.claims import ClaimWriter
-from assistant.answer.evidence import Budget, Source, select_evidence
+from assistant.answer.evidence import Budget, Source, listed_sources, select_evidence
 from assistant.answer.history import Message, prose_history, retrieval_query, trim_history
 from assistant.answer.metadata import asked_fields, metadata_answer
 from assistant.answer.policy import Intent
@@ -22,6 +22,7 @@ from assistant.answer.result import Answer
 from assistant.config import Settings
 from assistant.index.chunking import count_tokens
 from assistant.index.embeddings import common_words
+from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
 from assistant.retrieval.scope import Scope
@@ -98,7 +99,8 @@ class Engine:
     def relevance(
         self, question: str, hits: list[PaperHit], intent: Intent = Intent.FACT
     ) -> policy.Relevance:
-        """Which retrieved papers cover the question's key concepts (policy.py decides)."""
+        """Which retrieved papers cover the question's key concepts (policy.py decides);
+        a topic listing keeps every one that does, up to ``listing_papers``."""
         about = policy.subject(question, intent)
         concepts = policy.key_concepts(
             about,
@@ -115,7 +117,11 @@ class Engine:
             min_coverage=self.settings.min_coverage,
             min_similarity=self.settings.min_similarity,
             similarity_margin=self.settings.similarity_margin,
-            limit=self.settings.answer_papers,
+            limit=(
+                self.settings.listing_papers
+                if intent is Intent.TOPIC
+                else self.settings.answer_papers
+            ),
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
         if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
@@ -227,7 +233,10 @@ class Engine:
         intent = policy.classify(question, has_history=bool(history))
         selection = self.search.select(scope)
         within = selection.paper_ids if selection else None
-        hits = self._retrieve(question, history, intent, top_k or self.settings.top_k, within)
+        k = top_k or self.settings.top_k
+        if intent is Intent.TOPIC:  # every paper on the subject, not only the first few
+            k = max(k, self.settings.listing_papers)
+        hits = self._retrieve(question, history, intent, k, within)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
         judged = question
@@ -281,10 +290,14 @@ class Engine:
             return
 
         prefix = notes
-        if intent in (Intent.LOOKUP, Intent.TOPIC):  # titles first: they never wait
+        if intent is Intent.LOOKUP:  # titles first: they never wait
             prefix += "".join(f"{n}. {hit.title}\n" for n, hit in enumerate(relevant, 1)) + "\n"
         # Evidence is chosen before the model is loaded or free: the quotes need no model.
-        sources = self._evidence(judged, relevant, intent)
+        # A listing's model reads the first few papers' evidence; the rest are quoted only.
+        read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
+        sources = self._evidence(judged, read, intent)
+        if intent is Intent.TOPIC:
+            sources += listed_sources(judged, relevant[len(read) :], len(sources) + 1)
         # In a comparison the things compared are names too: a sentence about one of
         # them must come from a paper that speaks of it, never from the other side's.
         compared = policy.comparison_sides(question) if intent is Intent.COMPARISON else []
@@ -297,6 +310,8 @@ class Engine:
             is_name,
             titles_answer=intent in (Intent.LOOKUP, Intent.TOPIC, Intent.COMPARISON),
         )
+        if intent is Intent.TOPIC:  # the listing, by code: every paper with its quote
+            prefix += writer.listing(sources) + "\n"
         # The first useful text: each answering paper's best evidence sentence, quoted and
         # cited (supported by construction), in the time retrieval takes.
         quoted = self._quoted(intent, relevant, relevance, sources)
@@ -442,6 +457,19 @@ class Engine:
             lambda request: self.ask(request["question"], request.get("history") or []),
             name="PaperAssistant",
         )
+
+    def remove_papers(self, paper_ids: list[str], *, shared: bool = False) -> list[dict[str, Any]]:
+        """Take papers out of the index, and out of later ingests, until restored (their
+        records come back); no search finds them once this returns."""
+        records = remove_papers(self.index, paper_ids, shared=shared)
+        self.search.refresh()
+        return records
+
+    def restore_papers(self, paper_ids: list[str]) -> list[dict[str, Any]]:
+        """Index removed papers again (their records come back); searchable at once."""
+        records = restore_papers(self.index, paper_ids)
+        self.search.refresh()
+        return records
 
 
 def _ms(since: float) -> float:

@@ -114,3 +114,21 @@ def select_evidence(
         if source.source_id in best_of_paper:
             source.best = candidates[best_of_paper[source.source_id]][2]
     return sources
+
+
+def listed_sources(question: str, hits: list[PaperHit], first_id: int) -> list[Source]:
+    """Sources for the papers a topic listing names beyond those whose evidence the model
+    reads: each quotes the sentence of its matched passages sharing most of the question's
+    words (no embedding: a listing of twenty papers would wait seconds for one)."""
+    terms = set(tokenize(question))
+    sources = []
+    for source_id, hit in enumerate(hits, start=first_id):
+        abstract = " ".join(hit.passages)
+        sentences = [
+            s
+            for s in split_sentences(abstract)
+            if not is_planted_instruction(s) and not is_directive(s)
+        ]
+        best = max(sentences, key=lambda s: len(terms & set(tokenize(s))), default="")
+        sources.append(Source(source_id, hit, best=best, abstract=abstract))
+    return sources

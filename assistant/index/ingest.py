@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.corpus.reading import EXTENSIONS, Problem, iter_corpus, source_label, strict_failure
 from assistant.errors import CorpusError
 from assistant.index.maintenance import record_files, recorded_files, set_aside
+from assistant.index.removals import forget_removals, removed_papers
 from assistant.index.store import IngestReport, PaperIndex, open_index
 from assistant.records import Paper
 
@@ -38,6 +39,7 @@ class CorpusSurvey:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     files_with_problems: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)  # ids read that are on the removal list
 
 
 @dataclass
@@ -46,8 +48,11 @@ class IngestResult:
     report: IngestReport
 
 
-def survey_corpus(paths: list[Path | str], fmt: str | None = None) -> CorpusSurvey:
-    """Count papers and collect problems, keeping only paper ids, never their text."""
+def survey_corpus(
+    paths: list[Path | str], fmt: str | None = None, removed: Collection[str] = ()
+) -> CorpusSurvey:
+    """Count papers and collect problems, keeping only paper ids, never their text; note
+    which of the ``removed`` ids the files hold."""
     survey = CorpusSurvey()
     paper_ids: set[str] = set()
     for label, item in iter_corpus(paths, fmt):
@@ -61,6 +66,8 @@ def survey_corpus(paths: list[Path | str], fmt: str | None = None) -> CorpusSurv
         else:
             survey.entries += 1
             paper_ids.add(item.paper_id)
+            if item.paper_id in removed:
+                survey.removed.add(item.paper_id)
     survey.papers = len(paper_ids)
     return survey
 
@@ -80,6 +87,7 @@ def ingest(
     prune: bool = False,
     rebuild: bool = False,
     drop_shared: bool = False,
+    include_removed: bool = False,
     progress: bool = True,
     index: PaperIndex | None = None,
 ) -> IngestResult:
@@ -88,9 +96,11 @@ def ingest(
     Everything is checked before anything is written: with ``strict`` any problem stops
     the job with the index untouched; otherwise bad entries are skipped with a warning
     and the good ones are indexed. ``rebuild`` on a Chroma server needs ``drop_shared``.
+    Papers on the removal list (removals.py) are skipped, or with ``include_removed``
+    indexed and taken off it.
     """
     paths = list(paths) if paths else list(settings.corpus_paths)
-    survey = survey_corpus(paths, fmt)
+    survey = survey_corpus(paths, fmt, removed_papers(settings).keys())
     if strict and survey.problems:
         raise CorpusError(strict_failure(survey.problems, survey.problem_count))
     if not survey.papers:
@@ -113,14 +123,20 @@ def ingest(
         )
     if index is None:
         index = open_index(settings, rebuild=rebuild, drop_shared=drop_shared)
+    # A skipped paper is not in the index: pruning, which looks at indexed papers only,
+    # neither drops it nor counts it.
+    skipped = set() if include_removed else survey.removed
     report = index.write(
-        _papers(paths, fmt),
+        (paper for paper in _papers(paths, fmt) if paper.paper_id not in skipped),
         set(survey.files),
-        total=survey.papers,
+        total=survey.papers - len(skipped),
         prune=prune,
         prune_files=prunable,
         progress=progress,
     )
+    report.papers_skipped = len(skipped)
+    if include_removed:
+        forget_removals(settings, survey.removed)
     record_files(settings, survey.files)
     return IngestResult(read=survey, report=report)
 

@@ -28,10 +28,16 @@ def recorded_files(settings: Settings) -> list[str]:
 def record_files(settings: Settings, files: Iterable[str]) -> None:
     """Add ``files`` to the manifest (written atomically), so a rebuild knows what to read."""
     manifest = settings.vectorstore_dir / MANIFEST
-    merged = sorted({*recorded_files(settings), *files})
-    partial = manifest.with_name(f"{MANIFEST}.partial")
-    partial.write_text(json.dumps({"files": merged}, indent=1), encoding="utf-8")
-    partial.replace(manifest)
+    write_atomically(manifest, {"files": sorted({*recorded_files(settings), *files})})
+
+
+def write_atomically(path: Path, data: object) -> None:
+    """``data`` as JSON in ``path``: written beside it, then renamed over it, so a reader
+    (or a crash) never meets half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)
 
 
 def set_aside(settings: Settings) -> Path | None:

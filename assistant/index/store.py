@@ -47,6 +47,7 @@ class IngestReport:
     papers_changed: int = 0
     papers_unchanged: int = 0
     papers_pruned: int = 0
+    papers_skipped: int = 0  # on the removal list (removals.py): read, not indexed
     chunks_added: int = 0
     chunks_removed: int = 0
     seconds: float = 0.0
@@ -303,6 +304,13 @@ class PaperIndex:
             if orphan_ids:
                 self.collection.delete(ids=orphan_ids)
         report.chunks_removed += len(orphan_ids)
+
+    def delete_papers(self, paper_ids: list[str]) -> None:
+        """Every chunk of the papers given out of the collection (ids it lacks are ignored)."""
+        with store_errors(self.settings, "removing papers"):
+            for start in range(0, len(paper_ids), 500):
+                where = {"paper_id": {"$in": paper_ids[start : start + 500]}}
+                self.collection.delete(where=where)
 
     def write(
         self,

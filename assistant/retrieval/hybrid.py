@@ -87,6 +87,9 @@ class ChunkTable:
     chunks_of_paper: dict[str, list[int]]  # paper id -> its chunks' positions
     papers: list[str]  # paper ids, in the order of ``introductions``
     introductions: BM25  # per paper: its title and the sentences that state its contribution
+    # Scopes resolved and their BM25 masks: a scope is usually kept for several questions,
+    # and this table (so this cache) is replaced whole when the index changes.
+    scoped: dict[Any, Any] = field(default_factory=dict, compare=False)
 
 
 class HybridSearch:
@@ -187,9 +190,11 @@ class HybridSearch:
         if not scope:
             return None
         chunks = self.chunks
-        return scope.select(
-            chunks.metadata[positions[0]] for positions in chunks.chunks_of_paper.values()
-        )
+        if scope not in chunks.scoped:
+            chunks.scoped[scope] = scope.select(
+                chunks.metadata[positions[0]] for positions in chunks.chunks_of_paper.values()
+            )
+        return chunks.scoped[scope]
 
     def _dense(
         self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
@@ -200,13 +205,10 @@ class HybridSearch:
             return []
         where = None
         if within is not None:
-            outside = set(chunks.chunks_of_paper) - within
-            if outside:
-                where = (
-                    {"paper_id": {"$in": sorted(within)}}
-                    if len(within) <= len(outside)
-                    else {"paper_id": {"$nin": sorted(outside)}}
-                )
+            key = ("where", within)
+            if key not in chunks.scoped:
+                chunks.scoped[key] = _where(within, set(chunks.chunks_of_paper))
+            where = chunks.scoped[key]
         vector = self.index.embeddings.embed_query(query)
         with store_errors(self.settings, "searching"):
             results = self.index.collection.query(
@@ -228,7 +230,10 @@ class HybridSearch:
         if not len(scores):
             return []
         if within is not None:
-            scores = scores * _mask(len(scores), chunks.chunks_of_paper, within)
+            key = ("chunk mask", within)
+            if key not in chunks.scoped:
+                chunks.scoped[key] = _mask(len(scores), chunks.chunks_of_paper, within)
+            scores = scores * chunks.scoped[key]
         top = np.argsort(-scores, kind="stable")[:n]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
@@ -241,7 +246,10 @@ class HybridSearch:
         if not len(scores):
             return []
         if within is not None:
-            scores = scores * np.fromiter((p in within for p in chunks.papers), bool, len(scores))
+            key = ("paper mask", within)
+            if key not in chunks.scoped:
+                chunks.scoped[key] = np.fromiter((p in within for p in chunks.papers), bool)
+            scores = scores * chunks.scoped[key]
         top = np.argsort(-scores, kind="stable")[:n]
         return [
             (chunks.chunks_of_paper[chunks.papers[i]][0], float(scores[i]))
@@ -330,6 +338,16 @@ USES = re.compile(
 NAMING = re.compile(
     r"\b(called|named|termed|dubbed|coined|introducing|proposing|presenting)\s+", re.IGNORECASE
 )
+
+
+def _where(within: frozenset[str], papers: set[str]) -> dict[str, Any] | None:
+    """Chroma's filter for the papers ``within``: the shorter list of in or not in."""
+    outside = papers - within
+    if not outside:
+        return None
+    if len(within) <= len(outside):
+        return {"paper_id": {"$in": sorted(within)}}
+    return {"paper_id": {"$nin": sorted(outside)}}
 
 
 def _mask(size: int, chunks_of_paper: dict[str, list[int]], within: frozenset[str]) -> np.ndarray:

@@ -163,8 +163,8 @@ def add_bench(commands: argparse._SubParsersAction) -> None:
         "--parts",
         type=_csv(str),
         help="Comma-separated parts to run: model,ingest,retrieval,baseline (the default) and "
-        "scale,index_server,sessions,bm25 (serving, 100k-paper ingest, bm25s against bm25.py;"
-        " only when named).",
+        "scale,index_server,sessions,bm25,speculative,threads,scope (serving, 100k-paper "
+        "ingest, bm25s against bm25.py, decoding, scoped search; only when named).",
     )
     bench.add_argument(
         "--quick",

@@ -19,7 +19,7 @@ Progress = Callable[[str], None]
 PARTS = ("model", "ingest", "retrieval", "baseline")
 # Serving and scale (issue 6), and the bm25s comparison: run when named with --parts, not in
 # a default run.
-EXTRA_PARTS = ("scale", "index_server", "sessions", "bm25", "speculative", "threads")
+EXTRA_PARTS = ("scale", "index_server", "sessions", "bm25", "speculative", "threads", "scope")
 # The repository checkout this package lives in (it is installed editable from there).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_QUESTIONS = REPO_ROOT / "eval" / "dev_questions.jsonl"
@@ -152,6 +152,14 @@ def _run_part(
 
         counts = sorted({1, 2, settings.cpu_threads, settings.generation_threads})
         return bench_threads(settings, counts, options.repeats, progress)
+    if part == "scope":
+        from paper_bench.common import cache_lock
+        from paper_bench.scope_latency import bench_scope
+
+        with cache_lock(work_dir / "retrieval.lock"):  # shares the retrieval part's indexes
+            return bench_scope(
+                settings, options.retrieval_sizes, questions, options.seed, work_dir, progress
+            )
     parts = ", ".join((*PARTS, *EXTRA_PARTS))
     raise ValueError(f"unknown benchmark part {part!r}; parts: {parts}")
 
@@ -203,7 +211,28 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += _speculative_section(results["speculative"])
     if "threads" in results:
         lines += _threads_section(results["threads"])
+    if "scope" in results:
+        lines += _scope_section(results["scope"])
     return "\n".join(lines) + "\n"
+
+
+def _scope_section(scope: dict[str, Any]) -> list[str]:
+    lines = [
+        "### Scoped against unscoped search (hybrid search, scope selection included)",
+        "",
+        "| chunks | papers | scope | papers admitted | first selection (ms) | p50 (ms) | "
+        "p95 (ms) | p50 / unscoped |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for size in scope["sizes"]:
+        for row in size["scopes"]:
+            lines.append(
+                f"| {size['chunks']} | {size['papers']} | {row['scope']} | "
+                f"{row['papers_admitted']} | {_fmt(row['first_select_ms'])} | "
+                f"{_fmt(row['p50_ms'])} | {_fmt(row['p95_ms'])} | "
+                f"{_fmt(row['p50_ratio_to_unscoped'], '.3f')} |"
+            )
+    return [*lines, ""]
 
 
 def _speculative_section(spec: dict[str, Any]) -> list[str]:
