@@ -18,12 +18,14 @@ import gradio as gr
 
 from assistant.answer.engine import Engine
 from assistant.errors import AssistantError
+from assistant.index.removals import RESTORE_HINT
+from assistant.records import paper_id_for
 from assistant.retrieval.scope import Scope, ScopeError
 from assistant.ui import html as ui_html
 from assistant.ui.downloads import Downloads
 
-HEADERS = ["Title", "Date", "Source", "Chunks", "arXiv", "ID"]
-DATATYPES = ["str", "str", "str", "number", "html", "str"]
+HEADERS = ["Title", "Date", "Source", "Chunks", "arXiv"]
+DATATYPES = ["str", "str", "str", "number", "html"]
 ALL_SOURCES = "All sources"
 CHAT_TAB, LIBRARY_TAB = "chat", "library"  # the ids of the page's tabs
 NOTHING_SELECTED = "*No paper selected: click a row of the table to pick it.*"
@@ -40,7 +42,8 @@ def source_names(papers: list[dict[str, Any]]) -> list[str]:
 
 
 def table_row(paper: Mapping[str, Any]) -> Row:
-    """A catalogue entry as a table row; the id comes last (a click reads it from there)."""
+    """A catalogue entry as a table row (a click finds the paper by its title: ids are
+    derived from titles)."""
     arxiv_id = paper.get("arxiv_id") or ""
     return [
         paper["title"],
@@ -48,7 +51,6 @@ def table_row(paper: Mapping[str, Any]) -> Row:
         ", ".join(Path(path).name for path in paper["sources"]),
         paper.get("chunks", 1),
         ui_html.arxiv_link(arxiv_id) if arxiv_id else "",
-        paper["paper_id"],
     ]
 
 
@@ -91,7 +93,7 @@ class LibraryHandlers:
     def pick(self, selected: list[str] | None, evt: gr.SelectData) -> tuple[Any, ...]:
         """A click on a row: the paper joins the selection and its abstract is shown."""
         row = evt.row_value or []
-        paper_id = str(row[-1]) if row else ""
+        paper_id = paper_id_for(str(row[0])) if row else ""
         record = self.engine.index.papers([paper_id]).get(paper_id) if paper_id else None
         selected = list(selected or [])
         if record is not None and paper_id not in selected:
@@ -141,10 +143,10 @@ class LibraryHandlers:
             return [], "", gr.Group(visible=False)
         count = len(records)
         listing = "\n".join(f"- {record['title']}" for record in records)
+        them = "them" if count != 1 else "it"
         question = (
             f"**Remove {count} paper{'s' * (count != 1)} from the index?** No answer will use "
-            f"{'them' if count != 1 else 'it'}, and re-indexing the corpus will not bring "
-            f"{'them' if count != 1 else 'it'} back; `assistant papers restore ID` does.\n\n"
+            f"{them}, and indexing {them} again from a file skips {them}: {RESTORE_HINT}.\n\n"
             f"{listing}"
         )
         return [record["paper_id"] for record in records], question, gr.Group(visible=True)
@@ -186,12 +188,13 @@ class LibraryHandlers:
 
     def ask_about(self, selected: list[str] | None) -> tuple[Any, ...]:
         """The chat's scope becomes the selected papers (its other bounds cleared, so they
-        cannot narrow it further), and the Chat tab opens."""
+        cannot narrow it further), and the Chat tab opens: sources, since, until, the
+        chosen papers (as ``page.chat_scope`` takes them), then the tabs."""
         paper_ids = [record["paper_id"] for record in self.records(selected or [])]
         if not paper_ids:
             gr.Warning("Select the papers to ask about first: click their rows in the table.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return paper_ids, [], "", "", gr.Tabs(selected=CHAT_TAB)
+        return [], "", "", paper_ids, gr.Tabs(selected=CHAT_TAB)
 
 
 def stored_records(engine: Engine, paper_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -289,12 +292,11 @@ def library_tab(
                 interactive=False,
                 max_height=520,
                 wrap=True,
-                column_widths=["46%", "9%", "21%", "8%", "8%", "8%"],
+                column_widths=["52%", "10%", "20%", "8%", "10%"],
                 label="Papers (click a row to read it and select it; click a header to sort)",
                 elem_id="library-table",
             )
         with gr.Column(scale=2):
-            details = gr.HTML(ui_html.paper_details(None), elem_id="library-paper")
             chosen = gr.Markdown(NOTHING_SELECTED, elem_id="library-selected")
             with gr.Row():
                 select_shown = gr.Button("Select all shown", size="sm", elem_id="library-all")
@@ -311,6 +313,8 @@ def library_tab(
                     confirm = gr.Button("Yes, remove", variant="stop", elem_id="confirm-remove-yes")
                     cancel = gr.Button("Cancel", elem_id="confirm-remove-no")
             notice = gr.Markdown(elem_id="library-notice")
+            # Below the buttons, so that a long abstract never moves them.
+            details = gr.HTML(ui_html.paper_details(None), elem_id="library-paper")
     with gr.Accordion("Add papers", open=False):
         upload = gr.File(
             label=upload_label,
