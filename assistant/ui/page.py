@@ -14,21 +14,21 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.answer.engine import Engine
-from assistant.answer.history import Message
 from assistant.answer.result import Answer
+from assistant.chats import ChatStore
 from assistant.corpus.reading import EXTENSIONS
 from assistant.errors import AssistantError
 from assistant.index.ingest import ingest_upload
 from assistant.references import render
 from assistant.retrieval.scope import Scope, ScopeError
 from assistant.ui import html as ui_html
+from assistant.ui.conversations import ConversationHandlers, conversations_panel
 from assistant.ui.downloads import Downloads
 from assistant.ui.library import (
     CHAT_TAB,
@@ -40,6 +40,7 @@ from assistant.ui.library import (
     source_names,
     stored_records,
 )
+from assistant.ui.turns import Turn, chat_messages, engine_history
 
 log = logging.getLogger(__name__)
 
@@ -56,38 +57,7 @@ CONCURRENT_REQUESTS = 8
 MAX_PAPERS = 10
 QUESTION_HINT = "Ask about the papers in the collection…"
 
-Outputs = tuple[str, list[dict[str, str]], list["Turn"], str, str]
-
-
-@dataclass
-class Turn:
-    """One question and its reply, kept per browser tab."""
-
-    question: str
-    reply: str  # what the engine answered: later questions see this as history
-    shown: str  # the reply as the chat shows it, references included
-    timings: dict[str, float] = field(default_factory=dict)
-    cited: tuple[str, ...] = ()  # the papers its references list (found, in find mode)
-
-
-def _messages(turns: list[Turn], reply: str) -> list[dict[str, str]]:
-    """The turns as user/assistant messages, the reply taken from the ``reply`` field."""
-    return [
-        message
-        for turn in turns
-        for message in (
-            {"role": "user", "content": turn.question},
-            {"role": "assistant", "content": getattr(turn, reply)},
-        )
-    ]
-
-
-def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
-    return _messages(turns, "shown")
-
-
-def engine_history(turns: list[Turn]) -> list[Message]:
-    return _messages(turns, "reply")
+Outputs = tuple[str, list[dict[str, str]], list[Turn], str, str]
 
 
 def chat_scope(
@@ -189,7 +159,8 @@ class ChatHandlers:
         assert answer is not None  # the engine always ends with its Answer
         reply = answer.prose or answer.text  # history keeps prose, not title lists
         cited = tuple(answer.cited_paper_ids)
-        turns.append(Turn(question, reply, ui_html.reply_markdown(answer), answer.timings, cited))
+        shown_reply = ui_html.reply_markdown(answer)
+        turns.append(Turn(question, reply, shown_reply, answer.timings, cited, answer))
         yield "", chat_messages(turns), turns, ui_html.sources_panel(answer), self.status(turns)
 
     def _find(
@@ -295,6 +266,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
     downloads = Downloads()
     handlers = ChatHandlers(engine, downloads)
     library = LibraryHandlers(engine, downloads, on_change=handlers.recount)
+    saved = ConversationHandlers(engine, ChatStore(engine.settings.chats_file), downloads)
     settings = engine.settings
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Blocks(title="Paper Assistant", analytics_enabled=False) as demo:
@@ -364,6 +336,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                                 reset = gr.Button(
                                     "Whole collection", size="sm", elem_id="scope-reset", scale=0
                                 )
+                        conversations = conversations_panel(saved)
                         gr.Examples(
                             EXAMPLES, inputs=question, label="Examples from the bundled corpus"
                         )
@@ -412,17 +385,28 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         scope_inputs = [scope_sources, since, until, scope_papers]
         reference_outputs = [references, bibtex, bib, ris]
-        gr.on(
+        saving = conversations.saving
+        answered = gr.on(
             [question.submit, ask.click],
             handlers.respond,
             inputs=[question, turns, mode, papers, temperature, max_tokens, *scope_inputs],
             outputs=[question, chat, turns, sources, status],
             api_name="chat",
             concurrency_limit=CONCURRENT_REQUESTS,
-        ).then(handlers.references, inputs=turns, outputs=reference_outputs, **private)
+        )
+        answered.then(handlers.references, inputs=turns, outputs=reference_outputs, **private)
+        answered.success(
+            saved.save, inputs=[turns, saving], outputs=[saving, conversations.chats], **private
+        )
         clear.click(handlers.clear, outputs=[chat, turns, sources, status], **private).then(
             handlers.references, inputs=turns, outputs=reference_outputs, **private
-        )
+        ).then(saved.new, outputs=[saving, conversations.chats], **private)
+        conversations.open.click(
+            saved.open,
+            inputs=conversations.chats,
+            outputs=[chat, turns, saving, sources],
+            **private,
+        ).then(handlers.references, inputs=turns, outputs=reference_outputs, **private)
 
         describe_scope: dict[str, Any] = {
             "fn": handlers.scope_summary,
@@ -462,6 +446,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
         shelf.removed.then(**changed)
         library_page.select(library.show, **table)
         demo.load(library.show, **table).then(**changed)
+        demo.load(saved.choices, outputs=conversations.chats, **private)
     demo.queue(default_concurrency_limit=CONCURRENT_REQUESTS)
     return demo
 
