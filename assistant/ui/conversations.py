@@ -180,14 +180,14 @@ def conversations_panel(handlers: ConversationHandlers) -> ConversationsPanel:
     """The panel's layout (inside the caller's layout) and its own events."""
     saving, pending = gr.State(Saving()), gr.State(None)
     with gr.Accordion("Saved conversations", open=False, elem_id="conversations"):
-        with gr.Row(equal_height=True):
-            chats = gr.Dropdown([], value=None, label="Conversation", elem_id="chats-list", scale=4)
-            reopen = gr.Button("Open", size="sm", elem_id="chats-open", scale=1)
-        with gr.Row(equal_height=True):
-            title = gr.Textbox(label="Title", elem_id="chats-title", scale=3)
-            rename = gr.Button("Rename", size="sm", elem_id="chats-rename", scale=1)
-            delete = gr.Button("Delete…", variant="stop", size="sm", elem_id="chats-delete")
+        chats = gr.Dropdown([], value=None, label="Conversation", elem_id="chats-list")
+        with gr.Row():
+            reopen = gr.Button("Open", size="sm", variant="primary", elem_id="chats-open")
             export = download_button("Export .md", "chats-export")
+            delete = gr.Button("Delete…", variant="stop", size="sm", elem_id="chats-delete")
+        with gr.Row():
+            title = gr.Textbox(label="Title", max_lines=1, elem_id="chats-title", scale=4)
+            rename = gr.Button("Rename", size="sm", elem_id="chats-rename", scale=1)
         with gr.Group(visible=False) as confirmation:
             question = gr.Markdown(padding=True)
             with gr.Row():

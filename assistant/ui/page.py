@@ -320,12 +320,14 @@ def build_ui(engine: Engine) -> gr.Blocks:
                                     scale=2,
                                 )
                                 since = gr.Textbox(
+                                    "",  # a default: API clients may leave it out
                                     label="Since",
                                     placeholder="2023-10-01, or Oct 1",
                                     elem_id="scope-since",
                                     scale=1,
                                 )
                                 until = gr.Textbox(
+                                    "",  # a default: API clients may leave it out
                                     label="Until",
                                     placeholder="2023-12-31, or Oct 31",
                                     elem_id="scope-until",
