@@ -148,8 +148,13 @@ def restored(bundled_index, bundled_search):
         bundled_search.refresh()
 
 
+def cell(table, text: str):
+    """The text ``text`` in the table, to click (the innermost element that shows it)."""
+    return table.get_by_text(text).last
+
+
 def library_counts(page) -> tuple[int, int]:
-    papers, chunks = re.match(
+    papers, chunks = re.search(
         r"(\d+) papers, (\d+) chunks", page.locator("#library-counts").inner_text()
     ).groups()
     return int(papers), int(chunks)
@@ -169,7 +174,7 @@ def test_library_filter_remove_then_ask_about_a_selection(browser, served_ui, tm
     # Remove a paper: asked first, removed only once confirmed.
     page.fill("#library-query textarea", "AutoWS")
     expect(page.locator("#library-counts")).to_contain_text("· 1 shown")
-    table.get_by_text(REMOVED_TITLE).click()
+    cell(table, REMOVED_TITLE).click()
     expect(page.locator("#library-selected")).to_contain_text("1 selected")
     page.click("#library-remove")
     expect(page.locator("#confirm-remove-yes")).to_be_visible()
@@ -186,7 +191,7 @@ def test_library_filter_remove_then_ask_about_a_selection(browser, served_ui, tm
     page.get_by_role("option", name="daily_papers_oct09.txt").click()
     expect(page.locator("#library-counts")).to_contain_text("shown")
     expect(table.get_by_text("Rewrite Caption Semantics")).to_have_count(0)  # from mar14
-    table.get_by_text("SegPrompt: Boosting Open-world").click()
+    cell(table, "SegPrompt: Boosting Open-world").click()
     expect(page.locator("#library-paper")).to_contain_text(SEGPROMPT_ABSTRACT)
     expect(page.locator("#library-selected")).to_contain_text("1 selected")
     expect(page.locator("#library-bib")).to_be_enabled()

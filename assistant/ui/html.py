@@ -34,7 +34,7 @@ CSS = """
   margin: 2px 0 8px; }
 #library-paper .abstract { font-size: 0.92em; line-height: 1.5; }
 #library-paper h3 { margin: 4px 0; font-size: 1.05em; }
-#library-table table, #library-table td, #library-table th { font-family: var(--font); }
+#library-table, #library-table * { font-family: var(--font); }
 #confirm-remove { border: 1px solid var(--error-border-color, #ef4444); border-radius: 8px; }
 """
 # An arXiv id: new style ("2310.06825", "2310.06825v2") or old ("hep-th/9901001").

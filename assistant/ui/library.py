@@ -175,7 +175,6 @@ class LibraryHandlers:
         if removed:
             titles = "; ".join(record["title"] for record in removed)
             notice = f"Removed {len(removed)} paper{'s' * (len(removed) != 1)}: {titles}."
-            gr.Info(notice)
         return (
             [],
             gr.Group(visible=False),
@@ -292,7 +291,7 @@ def library_tab(
                 interactive=False,
                 max_height=520,
                 wrap=True,
-                column_widths=["52%", "10%", "20%", "8%", "10%"],
+                column_widths=["49%", "9%", "24%", "9%", "9%"],
                 label="Papers (click a row to read it and select it; click a header to sort)",
                 elem_id="library-table",
             )
