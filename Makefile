@@ -46,9 +46,10 @@ APP_ARGS ?=
 run: setup
 	$(BIN)/python app.py $(APP_ARGS)
 
-# Refresh the README's screenshot from the browser test.
+# Refresh the README's screenshots (the chat, the library) from the browser test.
 screenshot: setup browser
-	UI_SCREENSHOT=docs/screenshot.png $(BIN)/pytest tests/test_ui_browser.py
+	UI_SCREENSHOT=docs/screenshot.png UI_LIBRARY_SCREENSHOT=docs/library.png \
+		$(BIN)/pytest tests/test_ui_browser.py
 
 test: setup browser
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answer.prompts import NOT_FOUND
 from assistant.index.ingest import ingest_if_empty, upload_name
+from assistant.records import paper_id_for
 from assistant.ui.html import highlight
 from assistant.ui.page import FIND, Turn, build_ui
 from tests.corpora import HERDS, ZEBRA, ZEBRA_PAPERS, run, write_daily
@@ -41,7 +42,10 @@ def test_answer_streams_then_shows_references_sources_and_timings(ui_with):
     assert "[1] cited" in sources and "ZebraNet: Segmenting Zebra Stripes" in sources
     assert "<mark>accuracy</mark>" in sources and "retrieved, not cited" in sources
     assert "fake-chat" in status and "**3** papers indexed" in status and "tokens/s" in status
-    assert turns == [Turn(ZEBRA, turns[0].reply, chat[-1]["content"], turns[0].timings)]
+    zebranet = paper_id_for("ZebraNet: Segmenting Zebra Stripes")
+    assert turns == [
+        Turn(ZEBRA, turns[0].reply, chat[-1]["content"], turns[0].timings, (zebranet,))
+    ]
     assert turns[0].reply == (
         "ZebraNet improves stripe mask accuracy by 7.5 points [1]. "
         "We segment zebra stripes in savanna photographs [1]."

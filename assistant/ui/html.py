@@ -4,10 +4,14 @@ the reply's reference list and the status line. Plain functions from answers to 
 from __future__ import annotations
 
 import html
+import json
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from assistant.answer.result import Answer, describe_paper
+from assistant.records import source_path
 from assistant.retrieval.hybrid import PaperHit
 from assistant.text import TOKEN, tokenize
 
@@ -26,7 +30,17 @@ CSS = """
 #sources mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
 #sources h3 { margin: 4px 0 8px; font-size: 1em; }
 #sources details summary { cursor: pointer; margin: 4px 0 8px; }
+#library-paper .meta { font-size: 0.85em; color: var(--body-text-color-subdued);
+  margin: 2px 0 8px; }
+#library-paper .abstract { font-size: 0.92em; line-height: 1.5; }
+#library-paper h3 { margin: 4px 0; font-size: 1.05em; }
+#library-table, #library-table * { font-family: var(--font); }
+#confirm-remove { border: 1px solid var(--error-border-color, #ef4444); border-radius: 8px; }
 """
+# An arXiv id: new style ("2310.06825", "2310.06825v2") or old ("hep-th/9901001").
+ARXIV_ID = re.compile(
+    r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7}(?:v\d+)?", re.IGNORECASE
+)
 
 
 def highlight(text: str, query: str) -> str:
@@ -52,6 +66,37 @@ def _link(hit: PaperHit) -> str:
     if not url.startswith(("https://", "http://")):
         return ""
     return f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">link</a>'
+
+
+def arxiv_link(arxiv_id: str | None, text: str | None = None) -> str:
+    """``text`` (the id by default) linking to the paper's arXiv page in a new tab; plain
+    text when the id is missing or not an arXiv id. Nothing is fetched to draw it."""
+    arxiv_id = (arxiv_id or "").strip()
+    text = html.escape(text if text is not None else arxiv_id)
+    if not ARXIV_ID.fullmatch(arxiv_id):
+        return text
+    url = f"https://arxiv.org/abs/{quote(arxiv_id, safe='/.')}"
+    return f'<a href="{url}" target="_blank" rel="noopener">{text}</a>'
+
+
+def paper_details(record: Mapping[str, Any] | None) -> str:
+    """One stored paper for the library: its title (linked to arXiv when it has an id),
+    date, authors, source files and id, then its abstract."""
+    if record is None:
+        return "<p>Click a paper in the table to read its abstract.</p>"
+    authors = json.loads(record.get("authors") or "[]")
+    files = dict.fromkeys(source_path(s) for s in json.loads(record.get("sources") or "[]"))
+    meta = [
+        record.get("date") or "",
+        ", ".join(authors),
+        "from " + ", ".join(files) if files else "",
+        f"id {record['paper_id']}",
+    ]
+    return (
+        f"<h3>{arxiv_link(record.get('arxiv_id'), record['title'])}</h3>"
+        f'<div class="meta">{html.escape(" · ".join(part for part in meta if part))}</div>'
+        f'<div class="abstract">{html.escape(record.get("abstract") or "")}</div>'
+    )
 
 
 def _paper_card(hit: PaperHit, passage: str, query: str, tag: str, cited: bool) -> str:
