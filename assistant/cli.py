@@ -255,13 +255,7 @@ def cite_text(index, paper_ids: list[str], fmt: str) -> str:
     from assistant.references import render
 
     ids = list(dict.fromkeys(paper_id.strip().lower() for paper_id in paper_ids))
-    found = index.papers(ids)
-    unknown = [paper_id for paper_id in ids if paper_id not in found]
-    if unknown:
-        raise AssistantError(
-            f"No indexed paper has the id(s) {', '.join(unknown)}. Paper ids are in the "
-            "output of `assistant search --json` and `assistant ask --json`."
-        )
+    found = index.known_papers(ids)
     return render([found[paper_id] for paper_id in ids], fmt)
 
 

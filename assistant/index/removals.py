@@ -63,13 +63,7 @@ def remove_papers(
     deleted without its record.
     """
     ids = _normalized(paper_ids)
-    found = index.papers(ids)
-    unknown = [paper_id for paper_id in ids if paper_id not in found]
-    if unknown:
-        raise AssistantError(
-            f"No indexed paper has the id(s) {', '.join(unknown)}; nothing was removed. "
-            "`assistant papers list` shows the ids."
-        )
+    found = index.known_papers(ids, "; nothing was removed")
     if index.settings.chroma_host and not shared:
         raise SharedIndexError(_refusal(index.settings, [found[i] for i in ids]))
     removed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.corpus.reading import merge_paper
-from assistant.errors import IndexMismatchError, SharedIndexError
+from assistant.errors import AssistantError, IndexMismatchError, SharedIndexError
 from assistant.index.chunking import TOKEN_ENCODING, build_splitter, chunk_paper
 from assistant.index.client import open_client, store_errors
 from assistant.records import PARSER_VERSION, Paper, source_path
@@ -188,6 +188,17 @@ class PaperIndex:
             return {}
         where = {"$and": [{"paper_id": {"$in": paper_ids}}, {"chunk": 0}]}
         return {metadata["paper_id"]: metadata for _, metadata, _ in self.iter_chunks(where=where)}
+
+    def known_papers(self, paper_ids: list[str], consequence: str = "") -> dict[str, dict]:
+        """``papers(paper_ids)`` when every id is indexed, else an error naming those that
+        are not (``consequence`` says what was therefore not done)."""
+        found = self.papers(paper_ids)
+        if unknown := [paper_id for paper_id in paper_ids if paper_id not in found]:
+            raise AssistantError(
+                f"No indexed paper has the id(s) {', '.join(unknown)}{consequence}. "
+                "`assistant papers list` and `assistant search --json` show the ids."
+            )
+        return found
 
     def catalogue(self) -> list[dict[str, Any]]:
         """Every indexed paper's record without its abstract, by title: what `assistant
