@@ -183,7 +183,14 @@ class Settings(BaseSettings):
         "2-core CPU each 100 prompt tokens cost about a second with the default model.",
     )
     history_budget_tokens: int = Field(
-        default=200, ge=0, description="Model tokens of conversation history kept, newest first."
+        # 0: a follow-up's conversation chooses its papers (retrieval and relevance read
+        # it) and the model reads their evidence only. On the dev set's follow-ups that
+        # raised keyword accuracy from 0.57 to 0.64 and cut the fresh prompt from 183 to
+        # 111 tokens, against the previous answers' prose within 200 tokens.
+        default=0,
+        ge=0,
+        description="Model tokens of conversation history the model reads, newest first "
+        "(0: none; the conversation still chooses a follow-up's papers).",
     )
     max_answer_tokens: int = Field(
         default=200,

@@ -300,7 +300,11 @@ def chats_cli(tmp_path, settings, fake_index, monkeypatch):
     monkeypatch.setattr(assistant.index.store, "open_index", lambda *args, **kwargs: fake_index)
     monkeypatch.setenv("ASSISTANT_CHATS_PATH", str(tmp_path / "chats.sqlite3"))
     model = FakeChatModel()
-    engine_settings = settings.model_copy(update={"min_similarity": 0.2, "similarity_margin": 1.0})
+    # The model reads history only with a budget for it (default 0): given one here, its
+    # prompt shows whether the saved conversation reached the engine.
+    engine_settings = settings.model_copy(
+        update={"min_similarity": 0.2, "similarity_margin": 1.0, "history_budget_tokens": 200}
+    )
     engine = Engine(
         engine_settings, fake_index, HybridSearch(fake_index, engine_settings), lambda: model
     )

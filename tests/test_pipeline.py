@@ -213,9 +213,15 @@ def test_follow_up_retrieves_with_the_history(engine_with):
     engine, model = engine_with("They reach 94 percent [1].")
     answer = engine.ask(question, history)
     assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"
-    # The history's prose went into the prompt, oldest first, without citation markers.
-    assert model.calls[0][1:3] == prose_history(history)
     assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
+    # By default the conversation chooses the papers and the model reads their evidence
+    # only: system prompt and question.
+    assert len(model.calls[0]) == 2
+    # With a history budget, the history's prose goes into the prompt, oldest first,
+    # without citation markers.
+    engine, model = engine_with("They reach 94 percent [1].", history_budget_tokens=200)
+    engine.ask(question, history)
+    assert model.calls[0][1:3] == prose_history(history)
 
 
 def test_engine_is_a_langchain_runnable(engine_with):

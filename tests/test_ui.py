@@ -53,7 +53,9 @@ def test_answer_streams_then_shows_references_sources_and_timings(ui_with):
 
 
 def test_follow_up_question_sees_the_conversation(ui_with):
-    handlers, model = ui_with("Herds are counted from drone video [1].", "94 percent [1].")
+    handlers, model = ui_with(
+        "Herds are counted from drone video [1].", "94 percent [1].", history_budget_tokens=200
+    )
     turns = run(handlers, HERDS)[-1][2]
     chat = run(handlers, "What accuracy did they reach?", turns)[-1][1]
     assert [m["content"] for m in model.calls[1][1:3]] == [

@@ -35,6 +35,7 @@ def saved(ui_with, tmp_path):
         "Herds are counted from drone video [1].",
         "94 percent [1].",
         "ZebraNet improves stripe mask accuracy by 7.5 points [1].",
+        history_budget_tokens=200,  # so the prompt shows the history a follow-up continues
     )
     store = ChatStore(tmp_path / "chats.sqlite3")
     return handlers, ConversationHandlers(handlers.engine, store, handlers.downloads), model
