@@ -291,7 +291,7 @@ def library_tab(
                 interactive=False,
                 max_height=520,
                 wrap=True,
-                column_widths=["49%", "9%", "24%", "9%", "9%"],
+                column_widths=["42%", "9%", "28%", "12%", "9%"],
                 label="Papers (click a row to read it and select it; click a header to sort)",
                 elem_id="library-table",
             )
