@@ -4,6 +4,7 @@ bench come from the benchmark plugin)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -17,7 +18,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.records import source_path
 from assistant.references import FORMATS
-from assistant.retrieval.scope import Scope
+from assistant.retrieval.scope import Scope, matching
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +186,7 @@ def _print_answer_tail(answer) -> None:
 
 def cited_records(index, answer) -> list[dict[str, Any]]:
     """The stored records of the papers an answer cites, in citation order."""
-    found = index.papers(answer.cited_paper_ids)
-    return [found[paper_id] for paper_id in answer.cited_paper_ids if paper_id in found]
+    return index.records_of(answer.cited_paper_ids)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -272,19 +272,12 @@ def listed_papers(
     """The indexed papers whose title holds ``query`` and one of whose source files holds
     ``source`` (both ignoring case; empty: any), within ``scope``; its notes (papers a
     date bound could not place) go to stderr."""
-    query, source = query.lower(), source.lower()
-    papers = [
-        paper
-        for paper in index.catalogue()
-        if query in paper["title"].lower()
-        and (not source or any(source in path.lower() for path in paper["sources"]))
-    ]
-    if not scope:
-        return papers
-    selection = scope.select(papers)
-    for note in selection.notes:
+    if source:
+        scope = dataclasses.replace(scope or Scope(), sources=(source,))
+    papers, notes = matching(index.catalogue(), query, scope)
+    for note in notes:
         print(note, file=sys.stderr)
-    return [paper for paper in papers if paper["paper_id"] in selection.paper_ids]
+    return papers
 
 
 def cmd_papers(args: argparse.Namespace) -> int:

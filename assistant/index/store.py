@@ -189,6 +189,12 @@ class PaperIndex:
         where = {"$and": [{"paper_id": {"$in": paper_ids}}, {"chunk": 0}]}
         return {metadata["paper_id"]: metadata for _, metadata, _ in self.iter_chunks(where=where)}
 
+    def records_of(self, paper_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The stored records of the papers given that are indexed, in the order given."""
+        paper_ids = list(paper_ids)
+        found = self.papers(paper_ids)
+        return [found[paper_id] for paper_id in paper_ids if paper_id in found]
+
     def known_papers(self, paper_ids: list[str], consequence: str = "") -> dict[str, dict]:
         """``papers(paper_ids)`` when every id is indexed, else an error naming those that
         are not (``consequence`` says what was therefore not done)."""

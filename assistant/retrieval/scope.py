@@ -200,3 +200,16 @@ def _within(when: When, since: When | None, until: When | None) -> bool:
     return (since is None or _end(when) >= _start(since)) and (
         until is None or _start(when) <= _end(until)
     )
+
+
+def matching(
+    papers: list[dict[str, Any]], query: str = "", scope: Scope | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The catalogue entries whose title holds ``query`` (ignoring case) within ``scope``,
+    and the scope's notes: what `assistant papers list` and the library table show."""
+    query = (query or "").strip().lower()
+    shown = [paper for paper in papers if query in paper["title"].lower()]
+    if not scope:
+        return shown, []
+    selection = scope.select(shown)
+    return [paper for paper in shown if paper["paper_id"] in selection.paper_ids], selection.notes

@@ -20,7 +20,7 @@ from assistant.answer.engine import Engine
 from assistant.errors import AssistantError
 from assistant.index.removals import RESTORE_HINT
 from assistant.records import paper_id_for
-from assistant.retrieval.scope import Scope, ScopeError
+from assistant.retrieval.scope import Scope, ScopeError, matching
 from assistant.ui import html as ui_html
 from assistant.ui.downloads import Downloads
 
@@ -198,8 +198,7 @@ class LibraryHandlers:
 
 def stored_records(engine: Engine, paper_ids: Sequence[str]) -> list[dict[str, Any]]:
     """The stored records of the papers still indexed, in the order given."""
-    found = engine.index.papers(list(paper_ids))
-    return [found[paper_id] for paper_id in paper_ids if paper_id in found]
+    return engine.index.records_of(paper_ids)
 
 
 def filtered(
@@ -210,17 +209,12 @@ def filtered(
     Source and dates are a ``Scope``, so the table admits exactly the papers a question
     scoped the same way would use.
     """
-    query = (query or "").strip().lower()
-    shown = [paper for paper in papers if query in paper["title"].lower()]
     sources = (source,) if source and source != ALL_SOURCES else ()
     try:
         scope = Scope((since or "").strip() or None, (until or "").strip() or None, sources)
     except ScopeError as error:
-        return shown, [f"Dates not applied: {error}"]
-    if not scope:
-        return shown, []
-    selection = scope.select(shown)
-    return [paper for paper in shown if paper["paper_id"] in selection.paper_ids], selection.notes
+        return matching(papers, query)[0], [f"Dates not applied: {error}"]
+    return matching(papers, query, scope)
 
 
 def counts(papers: list[dict[str, Any]], shown: list[dict[str, Any]], notes: list[str]) -> str:
