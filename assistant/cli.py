@@ -53,6 +53,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"Added {report.papers_added}, changed {report.papers_changed}, "
         f"unchanged {report.papers_unchanged}, pruned {report.papers_pruned}; "
         f"chunks +{report.chunks_added} -{report.chunks_removed}; "
+        f"sentence vectors +{report.sentences_embedded}; "
         f"{report.seconds:.1f} s, {rate:.1f} papers/s."
     )
     if report.papers_skipped:

@@ -263,6 +263,13 @@ class Settings(BaseSettings):
         return self.chats_path or self.vectorstore_dir / "chats.sqlite3"
 
     @property
+    def sentence_vectors_file(self) -> Path:
+        """Where the abstracts' sentence vectors are kept (index/sentences.py): beside the
+        index, also for a Chroma server's (each machine keeps its own; keyed by text, so
+        one file serves every collection and survives a rebuild)."""
+        return self.vectorstore_dir / "sentence_vectors.sqlite3"
+
+    @property
     def context_window(self) -> int:
         """n_ctx: the setting, or room for instructions, evidence, history, question and answer."""
         if self.n_ctx:

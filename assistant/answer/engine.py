@@ -423,7 +423,7 @@ class Engine:
             policy.core_question(question),
             relevant,
             abstracts,
-            self.index.embeddings,
+            self.index.sentences,
             count_tokens,
             self.settings.context_budget_tokens,
             EVIDENCE.get(intent, Budget()),

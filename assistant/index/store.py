@@ -22,6 +22,7 @@ from assistant.corpus.reading import merge_paper
 from assistant.errors import AssistantError, IndexMismatchError, SharedIndexError
 from assistant.index.chunking import TOKEN_ENCODING, build_splitter, chunk_paper
 from assistant.index.client import open_client, store_errors
+from assistant.index.sentences import SentenceVectors
 from assistant.records import PARSER_VERSION, Paper, source_path
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class IngestReport:
     papers_skipped: int = 0  # on the removal list (removals.py): read, not indexed
     chunks_added: int = 0
     chunks_removed: int = 0
+    sentences_embedded: int = 0  # sentence vectors kept for evidence (index/sentences.py)
     seconds: float = 0.0
 
     @property
@@ -82,6 +84,8 @@ class PaperIndex:
         assistants may share it, only together with ``drop_shared``."""
         self.settings = settings
         self.embeddings = embeddings
+        # What evidence selection embeds sentences with: read back when ingest kept them.
+        self.sentences = SentenceVectors(embeddings, settings.sentence_vectors_file)
         self.fingerprint = fingerprint(settings, embeddings)
         self.client = open_client(settings)
         with store_errors(settings, "opening its collection"):
@@ -261,6 +265,7 @@ class PaperIndex:
         new_documents: list[Document] = []
         metadata_updates: dict[str, dict[str, Any]] = {}
         stale_ids: list[str] = []
+        abstracts: list[str] = []  # of the papers whose text this batch writes
         for paper in papers:
             old_chunks = existing.get(paper.paper_id, {})
             if paper.paper_id in written:
@@ -270,6 +275,7 @@ class PaperIndex:
                         metadata_updates[chunk_id] = {**metadata, "sources": sources}
                 continue
             written.add(paper.paper_id)
+            abstracts.append(paper.abstract)
             documents = chunk_paper(paper, self.splitter)
             sources = _merged_sources(old_chunks, paper, files_read)
             for document in documents:
@@ -298,6 +304,9 @@ class PaperIndex:
                 self.collection.delete(ids=stale_ids)
         report.chunks_added += len(new_documents)
         report.chunks_removed += len(stale_ids)
+        # Every paper's sentences, also of papers already indexed (an index built before
+        # sentence vectors were kept gets them on its next ingest); those kept are skipped.
+        report.sentences_embedded += self.sentences.fill(abstracts)
 
     def prune(self, kept_paper_ids: set[str], files_read: set[str], report: IngestReport) -> None:
         """Forget sources in ``files_read`` that no longer hold a paper; drop orphaned papers."""
