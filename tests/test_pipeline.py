@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.engine import Engine
-from assistant.answer.history import prose_history, retrieval_query, trim_history
+from assistant.answer.evidence import short_title
+from assistant.answer.history import asked_about, prose_history, retrieval_query, trim_history
 from assistant.answer.policy import Intent, classify, is_planted_instruction
 from assistant.answer.prompts import NOT_FOUND
 from assistant.answer.result import Answer
@@ -49,7 +50,7 @@ def test_the_code_cites_the_source_that_supports_each_sentence(engine_with):
     retrieved = {hit.paper_id for hit in answer.papers}
     assert set(answer.cited_paper_ids) <= retrieved
     prompt = model.calls[0][-1]["content"]
-    assert "] ZebraNet: Segmenting Zebra Stripes" in prompt
+    assert "[1] ZebraNet\n" in prompt  # the short title: the part before its colon
     assert answer.references()[0].startswith("[1] ")
     assert answer.claims == [{"text": answer.text[:-5] + ".", "supported": True, "source_n": 1}]
 
@@ -170,7 +171,8 @@ def test_evidence_stays_within_the_token_budget(engine_with):
     answer = engine.ask("How are zebra stripes and zebra herds studied?")
     rendered = "\n\n".join(source.render() for source in answer.sources)
     assert len(rendered.split()) <= 30
-    assert all(source.hit.title in rendered for source in answer.sources)  # titles always
+    # Titles always, as short titles (the part before a colon).
+    assert all(short_title(source.hit.title) in rendered for source in answer.sources)
 
 
 def test_planted_instructions_never_reach_the_prompt(engine_with):
@@ -198,6 +200,45 @@ def test_history_is_trimmed_newest_first():
     kept = trim_history(history, budget_tokens=48, count_tokens=lambda t: len(t.split()))
     assert [m["content"].split()[1] for m in kept] == ["3", "4", "5"]
     assert trim_history(history, 0, lambda t: 1) == []
+
+
+def test_a_follow_up_is_judged_by_the_questions_it_leans_on_not_the_replies():
+    history = [
+        {"role": "user", "content": "Is there work on counting animals from the air?"},
+        {"role": "assistant", "content": "Yes: counting savanna wildlife from drone video."},
+        {"role": "user", "content": "How do they count them?"},
+        {"role": "assistant", "content": "From drone video, frame by frame."},
+    ]
+    # Back through the questions that refer back, to the one that stood on its own, in
+    # the order asked (the new question last, so it stays the part that asks).
+    assert asked_about("And the accuracy?", history) == (
+        "Is there work on counting animals from the air?\nHow do they count them?\n"
+        "And the accuracy?"
+    )
+    standalone = [
+        *history,
+        {"role": "user", "content": "What does ZebraNet segment in savanna photographs?"},
+    ]
+    assert asked_about("And the accuracy?", standalone) == (
+        "What does ZebraNet segment in savanna photographs?\nAnd the accuracy?"
+    )
+    # A question that stands on its own is judged alone.
+    assert asked_about("Zebra stripe segmentation masks", history) == (
+        "Zebra stripe segmentation masks"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        ("ZebraNet: Segmenting Zebra Stripes", "ZebraNet"),
+        ("Counting Savanna Wildlife from Drones", "Counting Savanna Wildlife from Drones"),
+        (": A Title Opening With a Colon", ": A Title Opening With a Colon"),
+        ("Ratio 1:2 Mixtures", "Ratio 1:2 Mixtures"),  # a colon within a word is no break
+    ],
+)
+def test_short_title_is_the_part_before_the_colon(title, short):
+    assert short_title(title) == short
 
 
 def test_follow_up_retrieves_with_the_history(engine_with):

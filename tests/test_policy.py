@@ -13,6 +13,7 @@ from assistant.answer.policy import (
     comparison_sides,
     core_question,
     coverage,
+    described,
     introduced_by_none,
     is_known,
     is_planted_instruction,
@@ -43,6 +44,15 @@ from assistant.text import build_vocabulary
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
         ("Which work introduced the SA-1B dataset?", False, Intent.LOOKUP),
         ("hi! for my reading group: which paper released helpsteer2?", False, Intent.LOOKUP),
+        # The kind is read from the segments that ask, not from a preamble.
+        (
+            "I compared SPIN and DPO last week. Which paper introduced SegPrompt?",
+            False,
+            Intent.LOOKUP,
+        ),
+        ("date for the QVHighlights paper in the collection?", False, Intent.METADATA),
+        ("is RAD-DINO in the march list or the october list?", False, Intent.METADATA),
+        ("Which papers list their code?", False, Intent.TOPIC),  # a list, not a listing
         # Not lookups: these ask what a paper found, or to compare.
         ("Which works better, SPIN or DPO?", False, Intent.COMPARISON),
         ("Compare SegPrompt and RemoteCLIP.", False, Intent.COMPARISON),
@@ -126,6 +136,20 @@ def test_is_known(term, known):
          "What bullet-proof method detects points of failure?"),
         ("lmk which paper introduced spin, thx", "which paper introduced spin,"),
         ("btw what does segprompt do? asap pls", "what does segprompt do?"),
+        # What comes before the question sets its subject; what follows the last one that
+        # asks is an afterthought, unless it opens with a question word.
+        ("the DSL paper says surrogate labels bias estimates — what range do they mention?",
+         "the DSL paper says surrogate labels bias estimates what range do they mention?"),
+        ("enhancing clip with clip: how many points do they gain?",
+         "enhancing clip with clip: how many points do they gain?"),
+        ("the one with an online clustering head - whats it called?",
+         "the one with an online clustering head whats it called?"),
+        ("ultravideo captions — how long on average? and what share of the clips are 8K",
+         "ultravideo captions how long on average? and what share of the clips are 8K"),
+        ("sorry if dumb question but the speech review has 3 categories — which ones?",
+         "the speech review has 3 categories which ones?"),
+        ("hi, quick q for my reading group: whats the main claim of the spin paper?",
+         "whats the main claim of the spin paper?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):
@@ -238,7 +262,7 @@ def test_judge_relevance(found, min_coverage, min_similarity, expected):
     assert [h.title for h in relevance.papers] == expected
 
 
-def test_a_thing_no_text_mentions_means_abstain_whatever_else_is_covered():
+def test_a_thing_no_text_mentions_means_abstain_unless_the_question_describes_a_paper():
     found = [Concept("segprompt", 5.0, True), Concept("flashattention", 6.0, False, True)]
     relevance = judge_relevance(
         "How does FlashAttention help SegPrompt?", HITS, WORDS, found,
@@ -459,3 +483,38 @@ def test_metadata_is_read_only_from_a_paper_the_question_names():
     # "who wrote attention is all you need?": one paper introduces an attention mechanism.
     attention = [Concept("attention", 3.4, True), Concept("need", 2.8, True)]
     assert named_papers(attention, [other, seg], introduced) == []
+
+
+KNOWN_SEVEN = [Concept(f"known{i}", 1.0, True) for i in range(7)]
+
+
+@pytest.mark.parametrize(
+    ("concepts", "best_coverage", "expected"),
+    [
+        (KNOWN_SEVEN, 0.5, True),  # "... negative sampling for implicit feedback recsys?"
+        (KNOWN_SEVEN, 0.44, False),  # described, but no paper covers it well
+        (KNOWN_SEVEN[:6], 0.9, False),  # "which paper introduced rotary embeddings (roformer)?"
+        (
+            [*KNOWN_SEVEN[:6], Concept("stray", 6.0, False, True)],
+            0.9,
+            False,
+        ),  # unknowns don't count
+    ],
+)
+def test_described(concepts, best_coverage, expected):
+    assert described(concepts, best_coverage) is expected
+
+
+def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
+    words = {"close paper": {f"known{i}" for i in range(7)}}
+    found = [*KNOWN_SEVEN, Concept("ppl", 6.0, False, True)]
+    relevance = judge_relevance(
+        "known0 ... known6, said the chren ppl?", [hit("Close Paper", 0.6)], words, found,
+        min_coverage=0.3, min_similarity=0.3, similarity_margin=0.1, limit=3,
+    )  # fmt: skip
+    assert [h.title for h in relevance.papers] == ["Close Paper"] and relevance.missing == []
+    short = judge_relevance(
+        "known0 ppl?", [hit("Close Paper", 0.6)], words, [KNOWN_SEVEN[0], found[-1]],
+        min_coverage=0.0, min_similarity=0.0, similarity_margin=1.0, limit=3,
+    )  # fmt: skip
+    assert short.papers == [] and short.missing == ["ppl"]

@@ -14,7 +14,13 @@ from assistant.answer import policy
 from assistant.answer.citations import Citation
 from assistant.answer.claims import ClaimWriter
 from assistant.answer.evidence import Budget, Source, listed_sources, select_evidence
-from assistant.answer.history import Message, prose_history, retrieval_query, trim_history
+from assistant.answer.history import (
+    Message,
+    asked_about,
+    prose_history,
+    retrieval_query,
+    trim_history,
+)
 from assistant.answer.metadata import asked_fields, metadata_answer
 from assistant.answer.policy import Intent
 from assistant.answer.prompts import NOT_FOUND, Prompts, not_found_text, scope_note
@@ -125,6 +131,8 @@ class Engine:
             ),
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
+        if thing and policy.described(relevance.concepts, relevance.best_coverage):
+            thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
         if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
             if intent is not Intent.METADATA:  # a lookup, or "what did the X paper find?"
                 # The verb of introducing stays in a lookup; "the llama 2 paper" must be
@@ -242,7 +250,7 @@ class Engine:
         # A follow-up is about what the conversation was about: judged with its words.
         judged = question
         if intent is Intent.FOLLOW_UP:
-            judged = retrieval_query(policy.core_question(question), history)
+            judged = asked_about(policy.core_question(question), history)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:

@@ -46,7 +46,16 @@ class Source:
         return self.hit.title
 
     def render(self) -> str:
-        return f"[{self.source_id}] {self.hit.title}\n" + " ".join(self.sentences)
+        """The source as the prompt shows it: its id, its short title (every prompt token
+        costs time on a CPU; the check still reads the whole title) and its sentences."""
+        return f"[{self.source_id}] {short_title(self.hit.title)}\n" + " ".join(self.sentences)
+
+
+def short_title(title: str) -> str:
+    """The part of a title before its colon, where most titles name the paper's thing
+    ("RAD-DINO: Exploring Scalable Medical Image Encoders..." is "RAD-DINO")."""
+    head, colon, _ = title.partition(": ")
+    return head.strip() if colon and head.strip() else title
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ def select_evidence(
     query = np.asarray(embeddings.embed_query(question))
     vectors = np.asarray(embeddings.embed_documents([sentence for _, _, sentence in candidates]))
     similarity = vectors @ query
-    spent = sum(count_tokens(f"[{s.source_id}] {s.hit.title}\n") for s in sources)
+    spent = sum(count_tokens(f"[{s.source_id}] {short_title(s.hit.title)}\n") for s in sources)
     chosen: dict[int, list[tuple[int, str]]] = {s.source_id: [] for s in sources}
     # Every paper first gets its best sentence, then the best remaining ones overall.
     order = sorted(range(len(candidates)), key=lambda i: -similarity[i])

@@ -59,3 +59,22 @@ def retrieval_query(question: str, history: list[Message]) -> str:
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     last_reply = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
     return " ".join(part for part in (question, last_user, last_reply[:400]) if part)
+
+
+def asked_about(question: str, history: list[Message]) -> str:
+    """What a follow-up asks about: the question and the user's earlier questions it leans
+    on, back to the one that stood on its own ("which datasets did it get sota on?"
+    after "explain VLANet in 2 sentences"). The replies are left out: their words are
+    the answer's, and judging the new question by them would judge the old answer.
+    In the order asked, so the new question stays the message's last (core_question).
+    """
+    if not history or not refers_back(question):
+        return question
+    asked = [question]
+    for message in reversed(history):
+        if message["role"] != "user":
+            continue
+        asked.append(message["content"])
+        if not refers_back(message["content"]):
+            break
+    return "\n".join(reversed(asked))

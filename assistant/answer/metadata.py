@@ -37,7 +37,8 @@ _ASKS = {
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
         # The listing a record comes from: "which day's listing is it from?"
-        r"|\b(listing|listed)\b|\bwhich\s+day\b"
+        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b"
+        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b"
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";

@@ -51,7 +51,9 @@ METADATA = re.compile(
     r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b"
     # The record's listing: "what date is X listed under?", "which file is X in?"
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
-    r"|\b(listing|listed)\b|\bdate\s+of\b",
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
+    # "is RAD-DINO in the march list or the october list?"
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b",
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
@@ -85,6 +87,9 @@ SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
 # reply, never what it is about, so they never count as concepts.
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
+    # "quick question:", "sorry if dumb question but": a question announced, not asked.
+    r"|\b(q|qn|questions?)\s*:"
+    r"|\b(sorry|sry)(\s+if\s+(this\s+is\s+)?(a\s+)?(dumb|stupid|silly|basic|naive)\s+(q|qn|question))?(\s+but)?\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
@@ -100,20 +105,51 @@ PERIPHERAL = re.compile(
     r"non-?experts?|audience|newsletter)\b",
     re.IGNORECASE,
 )
-# A segment that asks: it ends with a question mark.
-ASKS = re.compile(r"\?\s*$")
+# A segment that asks: it ends with a question mark, or opens with a question word,
+# maybe after "and" ("... on average? and what share of the clips are 8K").
+ASKS = re.compile(
+    r"\?\s*$|^\s*((and|or|also|plus)\s+)?(what|which|how|who|whom|whose|when|where|why|"
+    r"is|are|was|were|does|do|did|can|could|would|should|has|have)\b",
+    re.IGNORECASE,
+)
+
+
+def _segments(question: str) -> tuple[list[str], list[int]]:
+    """The message's segments, and which of them ask (end with "?")."""
+    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
+    return segments, [i for i, segment in enumerate(segments) if ASKS.search(segment)]
+
+
+def without_peripheral(text: str) -> str:
+    """``text`` without greetings and requests about the answer's form (PERIPHERAL); twice,
+    since one removed may leave another standing alone ("quick question for my group:")."""
+    return PERIPHERAL.sub(" ", PERIPHERAL.sub(" ", text))
+
+
+def _plain(segments: list[str], question: str) -> str:
+    core = " ".join(without_peripheral(segment) for segment in segments)
+    return " ".join(core.split()) or question.strip()
 
 
 def core_question(question: str) -> str:
-    """The part of a message that asks, without greetings or requests about the form.
+    """What a message asks about: up to its last question, without greetings or requests
+    about the form.
 
-    "Which paper released HelpSteer2? My colleague at Stanford mentioned it." asks only
-    in its first sentence; when no segment ends with "?", every segment counts.
+    What precedes a question sets its subject ("the DSL paper says surrogate labels bias
+    estimates - what accuracy range do they mention?", "enhancing clip with clip: how
+    many points?"); what follows the last one is an afterthought ("Which paper released
+    HelpSteer2? My colleague at Stanford mentioned it."). Without a "?", every segment counts.
     """
-    segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
-    asking = [s for s in segments if ASKS.search(s)] or segments
-    core = " ".join(PERIPHERAL.sub(" ", segment) for segment in asking)
-    return " ".join(core.split()) or question.strip()
+    segments, asks = _segments(question)
+    return _plain(segments[: asks[-1] + 1] if asks else segments, question)
+
+
+def asking_part(question: str) -> str:
+    """The segments that ask ("?"), without greetings or requests about the form: what
+    the kind of question is read from, so a preamble ("I compared A and B last week.")
+    changes nothing."""
+    segments, asks = _segments(question)
+    return _plain([segments[i] for i in asks] or segments, question)
 
 
 def refers_back(question: str) -> bool:
@@ -138,7 +174,7 @@ def classify(question: str, has_history: bool = False) -> Intent:
     """The kind of question, from the structure of its asking part, so that a greeting or
     preamble before it changes nothing; the whole message decides when that part alone
     says nothing ("SPIN vs DPO: which needs less data?")."""
-    intent = _by_structure(core_question(question)) or _by_structure(question)
+    intent = _by_structure(asking_part(question)) or _by_structure(question)
     if intent is not None:
         return intent
     if has_history and refers_back(question):
