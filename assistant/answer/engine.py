@@ -248,9 +248,10 @@ class Engine:
         hits = self._retrieve(question, history, intent, k, within)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
-        judged = question
+        judged = evidence_for = question
         if intent is Intent.FOLLOW_UP:
             judged = asked_about(policy.core_question(question), history)
+            evidence_for = retrieval_query(policy.core_question(question), history)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:
@@ -304,7 +305,7 @@ class Engine:
         # Evidence is chosen before the model is loaded or free: the quotes need no model.
         # A listing's model reads the first few papers' evidence; the rest are quoted only.
         read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
-        sources = self._evidence(judged, read, intent)
+        sources = self._evidence(evidence_for, read, intent)
         if intent is Intent.TOPIC:
             sources += listed_sources(judged, relevant[len(read) :], len(sources) + 1)
         # In a comparison the things compared are names too: a sentence about one of
