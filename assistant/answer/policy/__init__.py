@@ -18,7 +18,10 @@ a table test with the cases where it must say no (tests/test_policy.py).
 Abstention is decided by coverage, not spelling: a question is answerable when one
 retrieved paper's text holds enough of the weight of its key concepts (calibrated on
 eval/dev_questions.jsonl; see Settings.min_coverage). Case, punctuation and phrasing
-never decide; only the part of a message that asks is read for concepts.
+never decide. A message is read up to its last question (what precedes it sets the
+subject, what follows is an afterthought); its kind from the segments that ask. One word
+no indexed text holds refuses a question, unless the question describes a paper in many
+words the collection knows and a paper covers them (``described``).
 """
 
 from assistant.answer.policy.claims import (
