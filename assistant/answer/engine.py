@@ -250,8 +250,8 @@ class Engine:
         # A follow-up is about what the conversation was about: judged with its words.
         judged = evidence_for = question
         if intent is Intent.FOLLOW_UP:
-            judged = asked_about(policy.core_question(question), history)
-            evidence_for = retrieval_query(policy.core_question(question), history)
+            core = policy.core_question(question)
+            judged, evidence_for = asked_about(core, history), retrieval_query(core, history)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:

@@ -45,10 +45,14 @@ class Source:
     def title(self) -> str:
         return self.hit.title
 
+    def header(self) -> str:
+        """The line the prompt opens the source with: its id and its short title (every
+        prompt token costs time on a CPU; the check still reads the whole title)."""
+        return f"[{self.source_id}] {short_title(self.hit.title)}\n"
+
     def render(self) -> str:
-        """The source as the prompt shows it: its id, its short title (every prompt token
-        costs time on a CPU; the check still reads the whole title) and its sentences."""
-        return f"[{self.source_id}] {short_title(self.hit.title)}\n" + " ".join(self.sentences)
+        """The source as the prompt shows it: its header, then its sentences."""
+        return self.header() + " ".join(self.sentences)
 
 
 def short_title(title: str) -> str:
@@ -95,7 +99,7 @@ def select_evidence(
     query = np.asarray(embeddings.embed_query(question))
     vectors = np.asarray(embeddings.embed_documents([sentence for _, _, sentence in candidates]))
     similarity = vectors @ query
-    spent = sum(count_tokens(f"[{s.source_id}] {short_title(s.hit.title)}\n") for s in sources)
+    spent = sum(count_tokens(source.header()) for source in sources)
     chosen: dict[int, list[tuple[int, str]]] = {s.source_id: [] for s in sources}
     # Every paper first gets its best sentence, then the best remaining ones overall.
     order = sorted(range(len(candidates)), key=lambda i: -similarity[i])

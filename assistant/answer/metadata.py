@@ -13,6 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.policy.intent import MONTH_LIST
 from assistant.records import source_path
 
 if TYPE_CHECKING:
@@ -37,8 +38,7 @@ _ASKS = {
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
         # The listing a record comes from: "which day's listing is it from?"
-        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b"
-        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b"
+        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|" + MONTH_LIST
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";

@@ -56,6 +56,7 @@ class SentenceVectors(Embeddings):
         return hashlib.sha256(f"{self.model_id}\x1f{text}".encode()).hexdigest()[:32]
 
     def _connect(self) -> sqlite3.Connection:
+        # Checked on every connection (cheap): the file may be deleted while the UI runs.
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=10)
         db.execute("PRAGMA journal_mode = WAL")
@@ -79,6 +80,21 @@ class SentenceVectors(Embeddings):
                 [(key, vector.astype(np.float32).tobytes()) for key, vector in pairs],
             )
 
+    def _kept(self, texts: list[str]) -> tuple[dict[str, np.ndarray] | None, list[str]]:
+        """The vectors kept for ``texts`` by key (None: the file cannot be used), and the
+        distinct texts without one."""
+        keys = list(dict.fromkeys(self._key(text) for text in texts))
+        stored = self._guarded(lambda: self._stored(keys), None)
+        missing = [text for text in dict.fromkeys(texts) if self._key(text) not in (stored or {})]
+        return stored, missing
+
+    def _embed_and_keep(self, texts: list[str]) -> list[tuple[str, np.ndarray]]:
+        """(key, vector) of ``texts``, embedded now and kept when the file can be used."""
+        fresh = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        pairs = [(self._key(text), vector) for text, vector in zip(texts, fresh, strict=True)]
+        self._guarded(lambda: self._store(pairs), None)
+        return pairs
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Each text's vector: read back when kept, else embedded (and then kept)."""
         return self.vectors(texts).tolist()
@@ -88,33 +104,27 @@ class SentenceVectors(Embeddings):
         texts = list(texts)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        keys = [self._key(text) for text in texts]
-        stored = self._guarded(lambda: self._stored(list(dict.fromkeys(keys))), {})
-        unknown = (text for text, key in zip(texts, keys, strict=True) if key not in stored)
-        missing = list(dict.fromkeys(unknown))
+        stored, missing = self._kept(texts)
+        vectors = dict(stored or {})
         if missing:
-            fresh = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
-            pairs = [(self._key(text), vector) for text, vector in zip(missing, fresh, strict=True)]
-            self._guarded(lambda: self._store(pairs), None)
-            stored.update(pairs)
-        return np.stack([stored[key] for key in keys])
+            vectors.update(self._embed_and_keep(missing))
+        return np.stack([vectors[self._key(text)] for text in texts])
 
     def embed_query(self, text: str) -> list[float]:
         """A question is embedded afresh: questions rarely repeat."""
         return self.embeddings.embed_query(text)
 
     def fill(self, abstracts: Iterable[str]) -> int:
-        """Embed and keep the sentences of ``abstracts`` not kept yet; how many that was."""
+        """Embed and keep the sentences of ``abstracts`` not kept yet; how many that was
+        (none when the file cannot be used: ingest then does not embed them for nothing)."""
         sentences = abstract_sentences(abstracts)
-        if not sentences or self._broken:
+        if not sentences:
             return 0
-        keys = [self._key(sentence) for sentence in sentences]
-        stored = self._guarded(lambda: self._stored(keys), None)
+        stored, missing = self._kept(sentences)
         if stored is None:
             return 0
-        missing = [s for s, k in zip(sentences, keys, strict=True) if k not in stored]
         if missing:
-            self.vectors(missing)
+            self._embed_and_keep(missing)
         return len(missing)
 
     def _guarded(self, operation: Callable[[], T], fallback: F) -> T | F:

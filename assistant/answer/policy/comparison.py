@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.policy.intent import PERIPHERAL, SEGMENT_BREAK
+from assistant.answer.policy.intent import SEGMENT_BREAK, without_peripheral
 from assistant.text import tokenize, whole_words
 
 # --- Comparisons --------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def comparison_sides(question: str) -> list[str]:
     fight forgetting?" names them before the colon).
     """
     # "vs." is no sentence end.
-    text = VERSUS_DOT.sub("vs", PERIPHERAL.sub(" ", question))
+    text = VERSUS_DOT.sub("vs", without_peripheral(question))
     for inner in PARENTHESIS.findall(text):
         if LISTS.search(inner):  # "two papers called SPO (prompt ... and preference ...)"
             return _sides_of(inner)[:MOST_SIDES]

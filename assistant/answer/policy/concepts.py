@@ -26,9 +26,9 @@ from assistant.answer.policy.intent import (
     COMPARISON,
     LISTING_WORDS,
     METADATA_WORDS,
-    PERIPHERAL,
     Intent,
     core_question,
+    without_peripheral,
 )
 
 # --- Abstention ---------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def subject(question: str, intent: Intent) -> str:
         return core
     about = " ".join(pattern.sub(" ", core).split())
     if not tokenize(about):  # "Deep Ignorance - which day's listing is it from?"
-        about = " ".join(pattern.sub(" ", PERIPHERAL.sub(" ", question)).split())
+        about = " ".join(pattern.sub(" ", without_peripheral(question)).split())
     return about
 
 

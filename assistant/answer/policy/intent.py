@@ -45,15 +45,15 @@ LOOKUP = re.compile(
     r"|\bwho\s+(proposed|introduced)\b",
     re.IGNORECASE,
 )
+# A listing named by its month: "is RAD-DINO in the march list or the october list?"
+MONTH_LIST = r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b"
 METADATA = re.compile(
     r"^\s*(when|in\s+what\s+year|what\s+year)\b.*\b(published|released|appear|come\s+out)"
     r"|\bwho\s+(wrote|are\s+the\s+authors|authored)\b|\bauthors?\s+of\b"
     r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b"
     # The record's listing: "what date is X listed under?", "which file is X in?"
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
-    # "is RAD-DINO in the march list or the october list?"
-    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b",
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|" + MONTH_LIST,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
@@ -115,7 +115,7 @@ ASKS = re.compile(
 
 
 def _segments(question: str) -> tuple[list[str], list[int]]:
-    """The message's segments, and which of them ask (end with "?")."""
+    """The message's segments, and which of them ask (ASKS)."""
     segments = [s for s in SEGMENT_BREAK.split(question.strip()) if s and s.strip()]
     return segments, [i for i, segment in enumerate(segments) if ASKS.search(segment)]
 
@@ -145,7 +145,7 @@ def core_question(question: str) -> str:
 
 
 def asking_part(question: str) -> str:
-    """The segments that ask ("?"), without greetings or requests about the form: what
+    """The segments that ask (ASKS), without greetings or requests about the form: what
     the kind of question is read from, so a preamble ("I compared A and B last week.")
     changes nothing."""
     segments, asks = _segments(question)
