@@ -53,6 +53,28 @@ from assistant.text import build_vocabulary
         ("date for the QVHighlights paper in the collection?", False, Intent.METADATA),
         ("is RAD-DINO in the march list or the october list?", False, Intent.METADATA),
         ("Which papers list their code?", False, Intent.TOPIC),  # a list, not a listing
+        ("RAD-DINO: is it in the mar 14 list, the oct 9 list, or both?", False, Intent.METADATA),
+        ("list the medical imaging papers in here (chest x-ray, ...)", False, Intent.TOPIC),
+        ("give me everything in the collection on weak-to-strong", False, Intent.TOPIC),
+        ("remote sensing / aerial imagery stuff - anything?", False, Intent.TOPIC),
+        (
+            "w2v-bert and the gender-impact study both use wav2vec 2.0 - whats each one's angle",
+            False,
+            Intent.COMPARISON,
+        ),
+        (
+            "a study checking whether learning-rate-free optimizers are hyperparameter-free. "
+            "which one is that?",
+            False,
+            Intent.LOOKUP,
+        ),
+        # Not listings, comparisons or lookups: one paper, one thing asked.
+        ("list the limitations the SPIN paper gives", False, Intent.FACT),
+        ("anything surprising in the SPIN results?", False, Intent.FACT),
+        ("what does each layer of the SegPrompt model do?", False, Intent.FACT),
+        ("which one is better at data efficiency, SPIN or DPO?", False, Intent.COMPARISON),
+        ("what is it trained on?", True, Intent.FOLLOW_UP),
+        ("how many points does the mar 14 model gain?", False, Intent.FACT),
         # Not lookups: these ask what a paper found, or to compare.
         ("Which works better, SPIN or DPO?", False, Intent.COMPARISON),
         ("Compare SegPrompt and RemoteCLIP.", False, Intent.COMPARISON),
@@ -423,6 +445,20 @@ def test_typo_correction(word, meant):
     assert correction(word, COLLECTION.__contains__, ENGLISH) == meant
 
 
+@pytest.mark.parametrize(
+    ("question", "written_out"),
+    [
+        ("how big is the avg perf drop w/o SFT?",
+         "how big is the average performance drop without SFT?"),
+        ("results w/ approx 5 params", "results with approximately 5 parameters"),
+        # Kept: a word the collection holds as written ("lora"), a name, a longer word.
+        ("lora avgpool perfx", "lora avgpool perfx"),
+    ],
+)  # fmt: skip
+def test_chat_shorthand_is_written_out_unless_the_collection_holds_it(question, written_out):
+    assert correct_typos(question, COLLECTION.__contains__, ENGLISH) == written_out
+
+
 def test_a_corrected_question_keeps_its_names_and_case():
     assert correct_typos("Whcih paper introdcued SPIN?", COLLECTION.__contains__, ENGLISH) == (
         "which paper introduced SPIN?"
@@ -449,6 +485,11 @@ def test_a_corrected_question_keeps_its_names_and_case():
          {"transformers", "bert's", "bert"}),
         ("Weak-to-Strong Generalization: Eliciting Strong Capabilities With Weak Supervision",
          "", {"weak-to-strong", "generalization", "eliciting"}, {"supervision"}),
+        # A contribution after a first step ("we consider ..., and propose ...").
+        ("Sampler Design for Implicit Feedback Data",
+         "We then consider the risk of these noisy labels, and propose a Noisy-label Robust "
+         "BPO (NBPO). Prior work samples items and proposes BPR.", {"nbpo", "noisy-label"},
+         {"bpr", "items"}),
     ],
 )  # fmt: skip
 def test_introduced_names_are_what_a_paper_introduces_not_what_it_uses(

@@ -374,7 +374,10 @@ class HybridSearch:
 CONTRIBUTION = re.compile(
     r"\b(we|this\s+(paper|work|study|article)|here\s+we|our\s+(work|paper))\s+"
     r"(\w+\s+){0,2}?(propose|introduce|present|release|develop|design|build|create|"
-    r"construct|contribute|describe|unveil|announce|curate|collect)s?\b",
+    r"construct|contribute|describe|unveil|announce|curate|collect)s?\b"
+    # The contribution after a first step: "We then consider the risk of noisy labels, and
+    # propose a Noisy-label Robust BPO (NBPO)."
+    r"|\bwe\b[^.;]{0,80}?,?\s+and\s+(then\s+)?(propose|introduce|present|develop|design)\b",
     re.IGNORECASE,
 )
 

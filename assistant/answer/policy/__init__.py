@@ -49,7 +49,13 @@ from assistant.answer.policy.concepts import (
     named_thing,
     subject,
 )
-from assistant.answer.policy.intent import Intent, classify, core_question, refers_back
+from assistant.answer.policy.intent import (
+    Intent,
+    asks_quantity,
+    classify,
+    core_question,
+    refers_back,
+)
 from assistant.answer.policy.planted import is_directive, is_planted_instruction
 from assistant.answer.policy.spelling import correct_typos
 
@@ -61,6 +67,7 @@ __all__ = [
     "Evidence",
     "Intent",
     "Relevance",
+    "asks_quantity",
     "check_claim",
     "classify",
     "comparison_sides",

@@ -23,7 +23,9 @@ _PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
 COMPARISON = re.compile(
     r"\b(compare[ds]?|comparing|comparison|versus|vs\.?|differ(s|ence|ences)?|contrast)\b"
     r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores)\s+(better|best|worse|more|less)\b"
-    r"|\b(better|worse)\s+than\b",
+    r"|\b(better|worse)\s+than\b"
+    # "what does each one optimize?": two or more papers, each asked about.
+    r"|\beach\s+(one|paper|work|study|method|approach|model|of\s+(them|the\s+(two|three|2|3)))\b",
     re.IGNORECASE,
 )
 TOPIC = re.compile(
@@ -33,7 +35,10 @@ TOPIC = re.compile(
     # "which papers ...", "what recommender-system works ...": plural asks for a list.
     r"|^\s*(which|what)\s+([\w-]+\s+){0,2}?(papers|works|studies|articles|publications)\b"
     r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b"
-    r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?(papers|works|studies|articles)\b",
+    # "list the medical imaging papers", "give me everything in the collection on X",
+    # "remote sensing stuff - anything?"
+    r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?([\w-]+\s+){0,3}?(papers|works|studies|articles)\b"
+    r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)",
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
@@ -42,11 +47,17 @@ LOOKUP = re.compile(
     r"|^\s*(is|are)\s+there\s+(a|an|any|some)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
     r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
-    r"|\bwho\s+(proposed|introduced)\b",
+    r"|\bwho\s+(proposed|introduced)\b"
+    # A paper described, then asked for: "... which one is that?", "what's it called?"
+    r"|^\W*(which|what)\s+(one|paper|work|study)\s+(is|was)\s+(that|it|this)\b"
+    r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b",
     re.IGNORECASE,
 )
 # A listing named by its month: "is RAD-DINO in the march list or the october list?"
-MONTH_LIST = r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(list|file)s?\b"
+MONTH_LIST = (
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
+    r"(\d{1,2}(st|nd|rd|th)?\s+)?(list|file|listing)s?\b"
+)
 METADATA = re.compile(
     r"^\s*(when|in\s+what\s+year|what\s+year)\b.*\b(published|released|appear|come\s+out)"
     r"|\bwho\s+(wrote|are\s+the\s+authors|authored)\b|\bauthors?\s+of\b"
@@ -60,9 +71,12 @@ METADATA = re.compile(
 METADATA_WORDS = re.compile(
     r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
     r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
-    r"doi|date[ds]?|dated|sources?|file|comes?\s+from|listing|listed|day'?s?|under|"
-    r"january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|collection|give[sn]?|says?|lists?)\b",
+    r"doi|date[ds]?|dated|sources?|files?|txt|csv|jsonl?|bib|comes?\s+from|listings?|listed|"
+    r"day'?s?|daily|weekly|monthly|under|"
+    # A month, maybe shortened and with its day ("the mar 14 list").
+    r"(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2}(st|nd|rd|th)?)?|"
+    r"collection|give[sn]?|says?|lists?)\b",
     re.IGNORECASE,
 )
 # The words a lookup or a listing asks with ("list the papers that introduced ..."),
@@ -112,6 +126,18 @@ ASKS = re.compile(
     r"is|are|was|were|does|do|did|can|could|would|should|has|have)\b",
     re.IGNORECASE,
 )
+# A question that asks for an amount: a sentence holding a figure is likelier to answer it.
+QUANTITY = re.compile(
+    r"\bhow\s+(many|much|big|large|long|close|fast|far|often|high|low|small|well)\b"
+    r"|\b(what|which)\s+(percentage|fraction|share|proportion|number|rate|accuracy|score|"
+    r"size|ratio|speed-?up|gain|improvement)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for an amount ("how many", "what accuracy")."""
+    return bool(QUANTITY.search(question))
 
 
 def _segments(question: str) -> tuple[list[str], list[int]]:

@@ -10,7 +10,9 @@ real name is never rewritten into a word it is not:
 - it becomes a word of the asking vocabulary (stop words and the words questions ask with)
   one edit away (a letter dropped, added, changed or two swapped);
 - or an everyday English word that differs by two letters swapped ("teh", "introdcued"),
-  the typo of fast typing. A changed letter is not enough there: "qlora" is no "flora".
+  the typo of fast typing. A changed letter is not enough there: "qlora" is no "flora";
+- or, for the shorthand of chat ("avg perf", "w/o", "approx"), the word it stands for
+  (SHORTHAND), again only when no indexed text holds it as written.
 """
 
 from __future__ import annotations
@@ -31,6 +33,30 @@ ASKING_WORDS = frozenset(
     difference between about collection listed published
     """.split()
 )
+
+# Chat shorthand, written out, so that "the avg perf drop" asks about an average drop in
+# performance and not about an unknown name "avg". Hand-written: a short, closed list of
+# everyday abbreviations (no library here covers chat shorthand); model names are never
+# on it, and a word of the collection is kept as written.
+SHORTHAND = {
+    "avg": "average",
+    "perf": "performance",
+    "approx": "approximately",
+    "w/": "with",
+    "w/o": "without",
+    "b/c": "because",
+    "params": "parameters",
+    "info": "information",
+    "incl": "including",
+    "esp": "especially",
+    "expts": "experiments",
+    "impl": "implementation",
+    "acc": "accuracy",
+    "prev": "previous",
+    "num": "number",
+}
+# A shorthand word as written, slashes included ("w/o").
+SHORTHAND_WORD = re.compile(r"(?<![\w/])(w/o|w/|b/c)(?![\w/])|\b[a-z]+\b", re.IGNORECASE)
 
 
 def _edits(word: str) -> set[str]:
@@ -70,4 +96,9 @@ def correct_typos(
     def fix(match: re.Match[str]) -> str:
         return correction(match.group(), in_collection, common_words) or match.group()
 
-    return WORD.sub(fix, question)
+    def write_out(match: re.Match[str]) -> str:
+        word = match.group()
+        meant = SHORTHAND.get(word.lower())
+        return meant if meant and not in_collection(word.lower()) else word
+
+    return WORD.sub(fix, SHORTHAND_WORD.sub(write_out, question))
