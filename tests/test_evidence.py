@@ -52,3 +52,26 @@ def test_a_question_about_the_papers_subject_still_gets_the_sentence_naming_it()
 )
 def test_asks_quantity(question, expected):
     assert asks_quantity(question) is expected
+
+
+def test_a_follow_up_quotes_what_it_asks_not_what_the_conversation_said():
+    conversation = (
+        "how many pairs does it have? anything on Cherokee? Yes, we introduce ChrEn, a "
+        "Cherokee-English dataset for Cherokee-English translation."
+    )
+    asked = "how many pairs does it have?"
+
+    def best(**options):
+        sources = select_evidence(
+            conversation,
+            [CHREN],
+            {"chren": ABSTRACT},
+            FakeEmbeddings(),
+            lambda t: len(t.split()),
+            1000,
+            **options,
+        )
+        return sources[0].best
+
+    assert best().startswith("We introduce ChrEn")  # the conversation alone
+    assert best(asked=asked) == "Overall there are 14k sentence pairs."

@@ -305,7 +305,7 @@ class Engine:
         # Evidence is chosen before the model is loaded or free: the quotes need no model.
         # A listing's model reads the first few papers' evidence; the rest are quoted only.
         read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
-        sources = self._evidence(evidence_for, read, intent)
+        sources = self._evidence(evidence_for, read, intent, asked=question)
         if intent is Intent.TOPIC:
             sources += listed_sources(judged, relevant[len(read) :], len(sources) + 1)
         # In a comparison the things compared are names too: a sentence about one of
@@ -423,7 +423,9 @@ class Engine:
             ],
         )
 
-    def _evidence(self, question: str, relevant: list[PaperHit], intent: Intent) -> list[Source]:
+    def _evidence(
+        self, question: str, relevant: list[PaperHit], intent: Intent, asked: str
+    ) -> list[Source]:
         abstracts = {
             pid: m.get("abstract", "")
             for pid, m in self.index.papers([hit.paper_id for hit in relevant]).items()
@@ -436,6 +438,7 @@ class Engine:
             count_tokens,
             self.settings.context_budget_tokens,
             EVIDENCE.get(intent, Budget()),
+            asked=policy.core_question(asked),
         )
 
     def _quoted(
