@@ -42,6 +42,9 @@ from assistant.text import build_vocabulary
         ("Which recommender-system papers use implicit feedback?", False, Intent.TOPIC),
         ("Find the paper that trains CLIP on satellite images.", False, Intent.LOOKUP),
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
+        ("who originally proposed the bradley-terry model?", False, Intent.LOOKUP),
+        ("hey, whats the paper that proposed the AlgoPerf benchmark", False, Intent.LOOKUP),
+        ("what's the paper's main result?", False, Intent.FACT),  # not "the paper that"
         ("Which work introduced the SA-1B dataset?", False, Intent.LOOKUP),
         ("hi! for my reading group: which paper released helpsteer2?", False, Intent.LOOKUP),
         # The kind is read from the segments that ask, not from a preamble.
@@ -514,6 +517,18 @@ def test_a_lookup_of_a_name_only_used_or_only_part_of_a_name_is_introduced_by_no
     assert introduced_by_none(w2v, introduced, "which paper introduced w2v-bert?") == ""
     logic = [Concept("logicllama", 5.0, True)]
     assert introduced_by_none(logic, introduced, "who proposed LogicLLaMA?") == ""
+
+
+def test_a_name_is_introduced_only_when_half_of_its_words_are():
+    bpo = {"sampler": {"bayesian", "point-wise", "point-wis", "optimization", "optim", "nbpo"}}
+    bpr = [Concept(t, 5.0, True) for t in ("bayesian", "personalized", "ranking", "bpr")]
+    question = "which paper proposed bayesian personalized ranking (bpr)?"
+    assert introduced_by_none(bpr, bpo, question, ENGLISH | {"personalized", "ranking"})
+    # The paper's own name, two of its three words: introduced.
+    bpo_asked = [Concept(t, 5.0, True) for t in ("bayesian", "point-wise", "ranking")]
+    assert not introduced_by_none(
+        bpo_asked, bpo, "which paper proposed bayesian point-wise ranking?", ENGLISH | {"ranking"}
+    )
 
 
 def test_metadata_is_read_only_from_a_paper_the_question_names():

@@ -47,7 +47,8 @@ LOOKUP = re.compile(
     r"|^\s*(is|are)\s+there\s+(a|an|any|some)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
     r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
-    r"|\bwho\s+(proposed|introduced)\b"
+    r"|\bwho\s+(first\s+|originally\s+)?(proposed|introduced|came\s+up\s+with)\b"
+    r"|\b(what|which)('?s|\s+is|\s+was)\s+the\s+(paper|work|study|article)\s+(that|which)\b"
     # A paper described, then asked for: "... which one is that?", "what's it called?"
     r"|^\W*(which|what)\s+(one|paper|work|study)\s+(is|was)\s+(that|it|this)\b"
     r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b",
