@@ -77,6 +77,8 @@ from assistant.text import build_vocabulary
         ("what does each layer of the SegPrompt model do?", False, Intent.FACT),
         ("which one is better at data efficiency, SPIN or DPO?", False, Intent.COMPARISON),
         ("what is it trained on?", True, Intent.FOLLOW_UP),
+        ("any catch? can the filtered model still use dangerous info", True, Intent.FOLLOW_UP),
+        ("what accuracy did the SegPrompt paper report on LVIS?", True, Intent.FACT),
         ("how many points does the mar 14 model gain?", False, Intent.FACT),
         # Not lookups: these ask what a paper found, or to compare.
         ("Which works better, SPIN or DPO?", False, Intent.COMPARISON),

@@ -89,8 +89,9 @@ LISTING_WORDS = re.compile(
 )
 # Words that point back into the conversation ("what dataset did they use?").
 FOLLOW_UP = re.compile(
-    r"\b(they|them|their|it|its|this|that|these|those|the (paper|model|method|authors?|work|"
-    r"approach|dataset|benchmark))\b",
+    r"\b(they|them|their|it|its|this|that|these|those|the\s+((same|final|filtered|proposed|"
+    r"resulting|new|base|original|trained|fine-?tuned|main|best)\s+)?(paper|model|method|"
+    r"authors?|work|approach|dataset|benchmark))\b",
     re.IGNORECASE,
 )
 
@@ -108,7 +109,8 @@ PERIPHERAL = re.compile(
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
-    r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind)\b"
+    r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version|(main\s+|key\s+)?"
+    r"take-?aways?)\s+(of|behind|from)\b"
     r"|\b(can|could|would)\s+you\s+(please\s+)?(explain|summari[sz]e|describe|tell\s+me)\b"
     r"|\b(explain|summari[sz]e)\b"
     r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
