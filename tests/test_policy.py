@@ -154,7 +154,9 @@ def test_is_known(term, known):
         ("hi, quick question for my reading group: which paper introduced spin?",
          "which paper introduced spin?"),
         ("explain spin in two bullet points please", "spin"),
-            ("hey, whats the gist of remoteclip? for my lab meeting", "whats remoteclip?"),
+        ("hey, whats the gist of remoteclip? for my lab meeting", "whats remoteclip?"),
+        ("date for the QVHighlights paper?", "date for the QVHighlights paper?"),
+        ("what does SPIN do? for my thesis", "what does SPIN do?"),
         ("compare spin and dpo for my thesis", "compare spin and dpo"),
         # Nothing peripheral: the question stays whole.
         ("How does RemoteCLIP pretrain on remote sensing images?",
@@ -541,6 +543,22 @@ def test_metadata_is_read_only_from_a_paper_the_question_names():
     # "who wrote attention is all you need?": one paper introduces an attention mechanism.
     attention = [Concept("attention", 3.4, True), Concept("need", 2.8, True)]
     assert named_papers(attention, [other, seg], introduced) == []
+
+
+def test_a_paper_named_by_its_name_and_described_in_its_own_words_is_named():
+    okapi, other = PaperHit("okapi", "Okapi", 0.0), PaperHit("other", "Other", 0.0)
+    introduced = {"okapi": {"okapi", "multiple", "languages"}, "other": {"rlhf", "multilingual"}}
+    words = {"okapi": {"okapi", "multilingual", "rlhf"}, "other": {"rlhf", "multilingual"}}
+    asked = [
+        Concept("okapi", 4.9, True),
+        Concept("multilingual", 3.9, True),
+        Concept("rlhf", 3.2, True),
+    ]
+    assert named_papers(asked, [other, okapi], introduced) == []  # the title alone: 0.41
+    assert named_papers(asked, [other, okapi], introduced, words) == [okapi]
+    # The description alone names no paper: "other" holds every word but not the name.
+    described = [Concept("multilingual", 3.9, True), Concept("rlhf", 3.2, True), asked[0]]
+    assert named_papers(described, [other], introduced, words) == []
 
 
 KNOWN_SEVEN = [Concept(f"known{i}", 1.0, True) for i in range(7)]

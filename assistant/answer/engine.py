@@ -141,8 +141,11 @@ class Engine:
                 introduced = self.search.introduced_words([hit.paper_id for hit in hits])
                 name = policy.introduced_by_none(concepts, introduced, asked, common_words())
             else:  # a paper's record answers only when the question names that paper
-                naming = self.search.naming_words([hit.paper_id for hit in relevance.papers])
-                named = policy.named_papers(concepts, relevance.papers, naming)
+                ids = [hit.paper_id for hit in relevance.papers]
+                naming = self.search.naming_words(ids)
+                named = policy.named_papers(
+                    concepts, relevance.papers, naming, self.search.paper_words(ids)
+                )
                 relevance = dataclasses.replace(relevance, papers=named)
                 name = "" if named else " ".join(WORD.findall(policy.core_question(about)))
             if name:

@@ -303,15 +303,28 @@ def named_thing(question: str) -> str:
 
 
 def named_papers(
-    concepts: Sequence[Concept], papers: Sequence[PaperHit], introduced: dict[str, set[str]]
+    concepts: Sequence[Concept],
+    papers: Sequence[PaperHit],
+    introduced: dict[str, set[str]],
+    paper_words: dict[str, set[str]] | None = None,
 ) -> list[PaperHit]:
     """The papers a question names, by title or by what they introduce ("when was
     SegPrompt published?"), best named first: the words naming what a paper introduces
-    hold at least ``NAMED_COVERAGE`` of the concepts' weight. Metadata is read from a
-    paper's record only when the question names that paper."""
-    named = {
-        hit.paper_id: coverage(concepts, introduced.get(hit.paper_id, set())) for hit in papers
-    }
+    hold at least ``NAMED_COVERAGE`` of the concepts' weight; or they hold the rarest
+    concept, a name, and the paper's whole text (``paper_words``) holds that share ("the
+    okapi multilingual rlhf paper": Okapi's title says "Multiple Languages" and "Human
+    Feedback", its abstract "multilingual" and "RLHF"). Metadata is read from a paper's
+    record only when the question names that paper."""
+    rarest = max(concepts, key=lambda c: c.weight, default=None)
+
+    def naming(hit: PaperHit) -> float:
+        names = introduced.get(hit.paper_id, set())
+        named = coverage(concepts, names)
+        if rarest and paper_words and is_known(rarest.term, names):
+            named = max(named, coverage(concepts, paper_words.get(hit.paper_id, set())))
+        return named
+
+    named = {hit.paper_id: naming(hit) for hit in papers}
     ranked = sorted(papers, key=lambda hit: -named[hit.paper_id])
     return [hit for hit in ranked if named[hit.paper_id] >= NAMED_COVERAGE]
 

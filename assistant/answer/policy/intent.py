@@ -117,9 +117,10 @@ PERIPHERAL = re.compile(
     r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
     r"markdown|tables?|json|latex|english|(simple|plain|lay|everyday)\s+terms|layman'?s\s+terms|list)\b"
     r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
-    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|thesis|"
-    r"talk|team|boss|lab|course|seminar|notes|slides|paper|review|beginners?|kids?|"
-    r"non-?experts?|audience|newsletter)\b",
+    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
+    r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
+    # One's own writing: "for my thesis"; "for the QVHighlights paper" names the subject.
+    r"|\b(for|to)\s+(my|our)\s+(\w+\s+){0,2}?(thesis|notes|slides|paper|review)\b",
     re.IGNORECASE,
 )
 # A segment that asks: it ends with a question mark, or opens with a question word,
