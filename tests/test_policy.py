@@ -352,6 +352,17 @@ def test_check_claim(sentence, supported_by):
           "Data Filtering Networks"]),
         ("two papers are called SPO (prompt optimization and preference optimization) - how "
          "do they differ?", ["prompt optimization", "preference optimization"]),
+        # The segment that compares names the sides, not a list in the question after it,
+        # nor a remark in parentheses or quotes elsewhere.
+        ("SAMI vs Self-supervised Preference Optimization: which one needs preference "
+         "labels, and what does each add to training?",
+         ["SAMI", "Self-supervised Preference Optimization"]),
+        ("clip vs data filtering networks: how do their datasets differ (size, how it was "
+         "filtered)?", ["clip", "data filtering networks"]),
+        ("MoLFormer vs BLMM: both are 'chemical language models' but what do they output?",
+         ["MoLFormer", "BLMM"]),
+        ("compare SuperHF and C-RLFT - they both skip PPO, right? how do they differ",
+         ["SuperHF", "C-RLFT"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):

@@ -33,6 +33,12 @@ COMPARISON_WORDS = re.compile(
     r"what|the|of|both|each|one|ones)(?![\w-])",
     re.IGNORECASE,
 )
+# Words saying that a segment compares.
+COMPARING = re.compile(
+    r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast(ing)?|"
+    r"between)(?![\w-])",
+    re.IGNORECASE,
+)
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
 LISTS = whole_words("and", "or", r"vs\.?", "versus")
@@ -75,11 +81,20 @@ def comparison_sides(question: str) -> list[str]:
 
     text = PARENTHESIS.sub(hold, QUOTED.sub(hold, text))
     segments = [s for s in SEGMENT_BREAK.split(text) if s and s.strip()]
+    # The segment that says it compares ("SAMI vs SPO: which one needs labels, and what
+    # does each add?" names them before the colon, not in the list after it), then the
+    # one joining most things.
     best = max(
-        (_sides_of(segment) for segment in segments),
-        key=lambda sides: (len(sides), sum(PLACEHOLDER in side for side in sides)),
-        default=[],
-    )
+        ((segment, _sides_of(segment)) for segment in segments),
+        key=lambda item: (
+            bool(VERSUS.search(item[0])),
+            bool(COMPARING.search(item[0])),
+            len(item[1]),
+            sum(PLACEHOLDER in side for side in item[1]),
+        ),
+        default=("", []),
+    )[1]
     named = [titles[int(held.group(1))] if (held := HELD.search(side)) else side for side in best]
-    named += [title for title in titles if title not in named]
+    if len(named) < 2:  # titles quoted elsewhere in the message
+        named += [title for title in titles if title not in named]
     return named[:MOST_SIDES]
