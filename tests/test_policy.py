@@ -22,6 +22,7 @@ from assistant.answer.policy import (
     missing_concepts,
     name_test,
     named_papers,
+    named_thing,
     refers_back,
     subject,
 )
@@ -605,3 +606,22 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
         min_coverage=0.0, min_similarity=0.0, similarity_margin=1.0, limit=3,
     )  # fmt: skip
     assert short.papers == [] and short.missing == ["ppl"]
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("what did the llama 2 paper report?", "llama 2"),
+        ("what's in the olmo 2 technical report?", "olmo 2"),
+        ("what does the contrastive predictive coding (CPC) paper propose?",
+         "contrastive predictive coding (CPC)"),
+        ("tree of thoughts paper: success rate on game of 24?", "tree of thoughts"),
+        ("how does SPIN work?", "SPIN"),
+        # No paper named as the subject.
+        ("which datasets does the paper use?", ""),
+        ("original openai weak-to-strong paper", ""),  # a comparison's side, no colon
+        ("what do papers report on ImageNet?", ""),
+    ],
+)  # fmt: skip
+def test_named_thing(question, thing):
+    assert named_thing(question) == thing

@@ -289,7 +289,10 @@ def introduced_by_none(
 # "what did the llama 2 paper report?", "how does flash attention work?": a question
 # about one named thing, which some paper must introduce for the collection to answer.
 NAMED_THING = re.compile(
-    r"\bthe\s+((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\b"
+    # "the llama 2 paper", "the olmo 2 technical report", "the contrastive predictive
+    # coding (CPC) paper"; a message opening with its paper: "tree of thoughts paper: ..."
+    r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)\s+(?:paper|(?:technical\s+)?report)\b"
+    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\s*[:\u2014\u2013'\"-]"
     r"|^\W*how\s+(?:does|do|did)\s+((?:[\w.+'-]+\s+){0,2}?[\w.+'-]+)\s+work\b",
     re.IGNORECASE,
 )
@@ -299,7 +302,7 @@ def named_thing(question: str) -> str:
     """The thing a question of fact names as its subject ("the X paper", "how does X
     work?"), or ""."""
     found = NAMED_THING.search(core_question(question))
-    return (found.group(1) or found.group(2)) if found else ""
+    return next((group for group in found.groups() if group), "") if found else ""
 
 
 def named_papers(
