@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.evidence import select_evidence
-from assistant.answer.policy import asks_quantity
+from assistant.answer.policy import asks_quantity, asks_where_to_get
 from assistant.retrieval.hybrid import PaperHit
 from tests.fakes import FakeEmbeddings
 
@@ -75,3 +75,35 @@ def test_a_follow_up_quotes_what_it_asks_not_what_the_conversation_said():
 
     assert best().startswith("We introduce ChrEn")  # the conversation alone
     assert best(asked=asked) == "Overall there are 14k sentence pairs."
+
+
+def test_a_question_asking_where_to_get_something_quotes_the_sentence_with_the_link():
+    hit = PaperHit("hs2", "HelpSteer2: Open-source dataset for training reward models", 1.0)
+    abstract = (
+        "We release HelpSteer2, a permissively licensed preference dataset. "
+        "HelpSteer2 is available at https://huggingface.co/datasets/nvidia/HelpSteer2."
+    )
+
+    def best(question):
+        sources = select_evidence(
+            question, [hit], {"hs2": abstract}, FakeEmbeddings(), lambda t: len(t.split()), 1000
+        )
+        return sources[0].best
+
+    assert "huggingface.co" in best("where is the helpsteer2 dataset hosted?")
+    assert best("what does helpsteer2 release?").startswith("We release")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("where is the helpsteer2 dataset hosted?", True),
+        ("where can i get the okapi code?", True),
+        ("is there a github repo for SPIN?", True),
+        ("where does the gain come from?", False),
+        ("which dataset does SPIN use?", False),
+        ("how are the links between entities predicted?", True),  # a link, said plainly
+    ],
+)
+def test_asks_where_to_get(question, expected):
+    assert asks_where_to_get(question) is expected

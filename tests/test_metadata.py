@@ -42,6 +42,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("Which file is SegPrompt in?", ["source"]),
         ("What is the source file of SPIN?", ["source"]),
         ("Who wrote SegPrompt and when was it published?", ["date", "authors"]),
+        ("which daily papers file contains 'The Best Instruction-Tuning Data'?", ["source"]),
+        ("jumpstarting surgical computer vision - date in the collection?", ["date"]),
         # Not metadata: facts about the work, or words that only look like the cues.
         ("When does SegPrompt fail?", []),
         ("When is debate helpful for weak supervision?", []),
@@ -59,6 +61,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("What is the source of SPIN's gains?", []),
         ("Is the RemoteCLIP code open source?", []),
         ("What file format does the loader read?", []),
+        ("which image file types does the loader read?", []),
+        ("how does the date in the prompt change answers?", []),
         ("How many papers were published on segmentation?", []),
         ("Which models were released by OpenAI?", []),
         ("What public datasets does RemoteCLIP use?", []),

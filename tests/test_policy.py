@@ -27,7 +27,7 @@ from assistant.answer.policy import (
     subject,
 )
 from assistant.answer.policy.spelling import correct_typos, correction
-from assistant.retrieval.hybrid import PaperHit, introduced_names
+from assistant.retrieval.hybrid import PaperHit, introduced_names, title_abbreviations
 from assistant.text import build_vocabulary
 
 
@@ -625,3 +625,13 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
 )  # fmt: skip
 def test_named_thing(question, thing):
     assert named_thing(question) == thing
+
+
+def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
+    abstract = (
+        "We evaluate Label Supervised LLaMA (LS-LLaMA), based on LLaMA-2-7B. Existing works, "
+        "such as Bayesian Personalized Ranking (BPR), sample items (uniformly)."
+    )
+    record = {"title": "Label Supervised LLaMA Finetuning", "abstract": abstract}
+    assert title_abbreviations(record) == ["LS-LLaMA"]
+    assert title_abbreviations({"title": "Sampler Design", "abstract": abstract}) == []

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answer.policy import asks_quantity, is_directive, is_planted_instruction
+from assistant.answer.policy import (
+    asks_quantity,
+    asks_where_to_get,
+    is_directive,
+    is_planted_instruction,
+)
 from assistant.retrieval.hybrid import PaperHit
 from assistant.text import split_sentences, tokenize
 
@@ -25,6 +30,11 @@ RELATIVE_FLOOR = 0.5
 ASKED_WEIGHT = 0.4
 FIGURE_BONUS = 0.15
 FIGURE = re.compile(r"\d")
+# And, when it asks where to get something, by holding a link: the one sentence that
+# answers, so it weighs more ("where is helpsteer2 hosted?": the link sentence shares no
+# word with the question; 0.15 left it second).
+LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|io|ai|net)\b|github", re.IGNORECASE)
+LINK_BONUS = 0.3
 
 
 @dataclass
@@ -152,9 +162,11 @@ def select_evidence(
 
 def _asked_scores(question: str, candidates: list[tuple[Source, int, str]]) -> np.ndarray:
     """What each candidate sentence adds to its similarity for holding what is asked (the
-    question's words outside its paper's title) and, for an amount, a figure."""
+    question's words outside its paper's title) and, for an amount, a figure; for where
+    to get something, a link."""
     terms = set(tokenize(question))
     figure_bonus = FIGURE_BONUS if asks_quantity(question) else 0.0
+    link_bonus = LINK_BONUS if asks_where_to_get(question) else 0.0
     asked_of = {id(s): terms - set(tokenize(s.hit.title)) for s, _, _ in candidates}
     scores = np.zeros(len(candidates))
     for i, (source, _, sentence) in enumerate(candidates):
@@ -163,6 +175,8 @@ def _asked_scores(question: str, candidates: list[tuple[Source, int, str]]) -> n
             scores[i] += ASKED_WEIGHT * len(asked & set(tokenize(sentence))) / len(asked)
         if FIGURE.search(sentence):
             scores[i] += figure_bonus
+        if LINK.search(sentence):
+            scores[i] += link_bonus
     return scores
 
 

@@ -38,7 +38,8 @@ _ASKS = {
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
         # The listing a record comes from: "which day's listing is it from?"
-        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|" + MONTH_LIST
+        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
+        r"\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";
@@ -68,7 +69,7 @@ _ASKS = {
     "source": re.compile(
         # "which file is it in?", "where does the RemoteCLIP paper come from?"; not
         # "where does the gain come from?", "the source of the gain" nor "what file format".
-        r"\b(which|what)\s+(source\s+)?file\b(?!\s*(formats?|types?|sizes?|systems?))"
+        r"\b(which|what)\s+([\w-]+\s+){0,3}?file\b(?!\s*(formats?|types?|sizes?|systems?))"
         r"|\bsource\s+file\b"
         r"|\bwhere\b[^?]*\b(paper|record|entry|abstract)\s+(come|comes|came)\s+from\b"
         r"|\bsource\s+of\s+(the|this|that)\s+(paper|record|entry|abstract)\b"

@@ -159,11 +159,15 @@ class HybridSearch:
         }
 
     def naming_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
-        """Each paper's full title and the names it introduces, folded as build_vocabulary
-        folds (hyphenated words also by their parts): the words that name the paper."""
+        """Each paper's full title, the names it introduces and the abbreviations its
+        abstract gives its title's name (``title_abbreviations``), folded as
+        build_vocabulary folds (hyphenated words also by their parts): the words that name
+        the paper."""
         chunks = self.chunks
         return {
-            paper_id: build_vocabulary([record["title"], *introduction_spans(record)])
+            paper_id: build_vocabulary(
+                [record["title"], *introduction_spans(record), *title_abbreviations(record)]
+            )
             for paper_id in paper_ids
             if (positions := chunks.chunks_of_paper.get(paper_id))
             and (record := chunks.metadata[positions[0]])
@@ -439,6 +443,25 @@ def introduction_spans(record: dict[str, Any]) -> list[str]:
             starts.append(stated.end())
         spans += [USES.split(sentence[start:])[0] for start in starts]
     return spans
+
+
+# A name and the abbreviation it is given: "Label Supervised LLaMA (LS-LLaMA)".
+ABBREVIATED = re.compile(r"((?:[\w-]+\s+){0,5}[\w-]+)\s*\(([A-Za-z][\w-]{1,20})\)")
+
+
+def title_abbreviations(record: dict[str, Any]) -> list[str]:
+    """The abbreviations a paper's abstract gives to a name its title holds ("LS-LLaMA" of
+    "Label Supervised LLaMA Finetuning"), not those of the things it only uses ("BPR" of
+    "Bayesian Personalized Ranking" in a paper on samplers)."""
+    title = " ".join(record.get("title", "").lower().split())
+    found = []
+    for match in ABBREVIATED.finditer(record.get("abstract", "")):
+        words = match.group(1).split()
+        # The shortest tail of the words before the parenthesis that the title holds, of
+        # two words at least.
+        if any(" ".join(words[i:]).lower() in title for i in range(len(words) - 1)):
+            found.append(match.group(2))
+    return found
 
 
 def introduced_names(record: dict[str, Any]) -> set[str]:

@@ -52,6 +52,7 @@ from assistant.answer.policy.concepts import (
 from assistant.answer.policy.intent import (
     Intent,
     asks_quantity,
+    asks_where_to_get,
     classify,
     core_question,
     refers_back,
@@ -68,6 +69,7 @@ __all__ = [
     "Intent",
     "Relevance",
     "asks_quantity",
+    "asks_where_to_get",
     "check_claim",
     "classify",
     "comparison_sides",

@@ -65,7 +65,10 @@ METADATA = re.compile(
     r"|\b(arxiv\s+(id|number|link)|publication\s+date|doi\s+of)\b"
     # The record's listing: "what date is X listed under?", "which file is X in?"
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|" + MONTH_LIST,
+    # "which daily papers file contains X?", "X - date in the collection?"
+    r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
+    r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
@@ -73,6 +76,7 @@ METADATA_WORDS = re.compile(
     r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
     r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
     r"doi|date[ds]?|dated|sources?|files?|txt|csv|jsonl?|bib|comes?\s+from|listings?|listed|"
+    r"contains?|contained|"
     r"day'?s?|daily|weekly|monthly|under|"
     # A month, maybe shortened and with its day ("the mar 14 list").
     r"(january|february|march|april|may|june|july|august|september|october|november|"
@@ -142,6 +146,20 @@ QUANTITY = re.compile(
 def asks_quantity(question: str) -> bool:
     """Whether the question asks for an amount ("how many", "what accuracy")."""
     return bool(QUANTITY.search(question))
+
+
+# A question that asks where to get something: a sentence holding a link answers it.
+WHERE_TO_GET = re.compile(
+    r"\b(links?|urls?|hosted|host|repo|repository|github|download(able)?|website|homepage)\b"
+    r"|\bwhere\s+(can|do|does|could|is|are)\s+(i|we|one|you|it|they|the\s+\w+)\s*"
+    r"(get|find|download|access|hosted|available|released)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_where_to_get(question: str) -> bool:
+    """Whether the question asks where to get a dataset, code or model ("need the link")."""
+    return bool(WHERE_TO_GET.search(question))
 
 
 def _segments(question: str) -> tuple[list[str], list[int]]:
