@@ -19,6 +19,7 @@ from assistant.answer.policy import (
     is_planted_instruction,
     judge_relevance,
     key_concepts,
+    looks_up_a_name,
     missing_concepts,
     name_test,
     named_papers,
@@ -635,3 +636,24 @@ def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
     record = {"title": "Label Supervised LLaMA Finetuning", "abstract": abstract}
     assert title_abbreviations(record) == ["LS-LLaMA"]
     assert title_abbreviations({"title": "Sampler Design", "abstract": abstract}) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("which paper introduced the transformer architecture?", True),
+        ("paper that proposed the Transformer", True),
+        ("which paper proposes NBPO for noisy negative labels in implicit feedback", True),
+        ("hi! for my reading group: which paper released helpsteer2?", True),
+        # A paper described, not a name asked for: where papers state their contribution
+        # does not find it.
+        ("Which paper merges several fine-tuned LLMs into one by randomly zeroing out most "
+         "of their weight deltas?", False),
+        ("Is there work on fine-tuning LLMs on historical business outcome data?", False),
+        ("which work uses an LLM to propose a configuration?", False),  # used, not introduced
+        ("which paper introduced a new large multilingual instruction tuning benchmark "
+         "dataset for speech?", False),
+    ],
+)  # fmt: skip
+def test_looks_up_a_name(question, expected):
+    assert looks_up_a_name(question) is expected

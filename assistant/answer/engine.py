@@ -168,7 +168,7 @@ class Engine:
         return self.search.search(
             policy.core_question(question),
             k,
-            introduced=intent is Intent.LOOKUP,
+            introduced=intent is Intent.LOOKUP and policy.looks_up_a_name(question),
             within=selection.paper_ids if selection else None,
         )
 
@@ -193,7 +193,8 @@ class Engine:
         a follow-up also searches with the conversation's words, and both rankings are fused."""
         listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
         core = policy.core_question(question) if listing else policy.subject(question, intent)
-        hits = self.search.search(core, k, introduced=intent is Intent.LOOKUP, within=within)
+        introduced = intent is Intent.LOOKUP and policy.looks_up_a_name(question)
+        hits = self.search.search(core, k, introduced=introduced, within=within)
         if history and policy.refers_back(question):
             # The papers the conversation is about come first; the question's own
             # words still bring in others, at half the weight.

@@ -229,6 +229,20 @@ NOT_NAMES = whole_words(
 )  # fmt: skip
 
 
+def looks_up_a_name(question: str) -> bool:
+    """Whether a lookup asks which paper introduced a thing it names ("which paper
+    introduced the transformer?", "who proposed NBPO for noisy labels?"): at most
+    NAME_LOOKUP_CONCEPTS words after the verb of introducing, up to what is said of it. A
+    paper described in many words ("which paper merges fine-tuned LLMs by zeroing their
+    weight deltas?") is no name: where papers state a contribution does not find it."""
+    core = core_question(question)
+    verb = INTRODUCING.search(core)
+    if not verb or USED_BEFORE.search(core[: verb.start()]):
+        return False
+    asked = NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
+    return 1 <= len(tokenize(asked)) <= NAME_LOOKUP_CONCEPTS
+
+
 def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
     """The names asked for, each as its words are written: what follows the verb of
     introducing ("the adam optimizer"), under each name it is asked by, each at most
