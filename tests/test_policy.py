@@ -635,6 +635,7 @@ def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
     )
     record = {"title": "Label Supervised LLaMA Finetuning", "abstract": abstract}
     assert title_abbreviations(record) == ["LS-LLaMA"]
+    assert "ls-llama" in introduced_names(record) and "bpr" not in introduced_names(record)
     assert title_abbreviations({"title": "Sampler Design", "abstract": abstract}) == []
 
 

@@ -159,15 +159,12 @@ class HybridSearch:
         }
 
     def naming_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
-        """Each paper's full title, the names it introduces and the abbreviations its
-        abstract gives its title's name (``title_abbreviations``), folded as
-        build_vocabulary folds (hyphenated words also by their parts): the words that name
-        the paper."""
+        """Each paper's full title and the names it introduces (abbreviations of its
+        title's name included), folded as build_vocabulary folds (hyphenated words also by
+        their parts): the words that name the paper."""
         chunks = self.chunks
         return {
-            paper_id: build_vocabulary(
-                [record["title"], *introduction_spans(record), *title_abbreviations(record)]
-            )
+            paper_id: build_vocabulary([record["title"], *introduction_spans(record)])
             for paper_id in paper_ids
             if (positions := chunks.chunks_of_paper.get(paper_id))
             and (record := chunks.metadata[positions[0]])
@@ -432,8 +429,9 @@ def introduction_spans(record: dict[str, Any]) -> list[str]:
     """The pieces of a paper's record that name what it introduces: its title up to the
     first word of use ("... Objectives for Transformers" introduces no transformer; the
     part before a colon always counts); in each contribution sentence the words after "we
-    propose / introduce / ..." up to the first word of use; and the words after "called",
-    "termed" or "introducing" anywhere."""
+    propose / introduce / ..." up to the first word of use; the words after "called",
+    "termed" or "introducing" anywhere; and the abbreviations the abstract gives its
+    title's name (``title_abbreviations``: "DSL" of "Design-based Supervised Learning")."""
     title = record.get("title", "")
     head, colon, rest = title.partition(":")
     spans = [head, USES.split(rest)[0]] if colon else [USES.split(title)[0]]
@@ -442,7 +440,7 @@ def introduction_spans(record: dict[str, Any]) -> list[str]:
         if stated := CONTRIBUTION.search(sentence):
             starts.append(stated.end())
         spans += [USES.split(sentence[start:])[0] for start in starts]
-    return spans
+    return spans + title_abbreviations(record)
 
 
 # A name and the abbreviation it is given: "Label Supervised LLaMA (LS-LLaMA)".
