@@ -442,15 +442,6 @@ def test_in_a_comparison_the_things_compared_are_names():
     assert not is_name("model")  # everyday, frequent, not compared
 
 
-def test_a_question_word_no_indexed_text_holds_is_a_name_in_a_reply():
-    # "how much audio was whisper trained on?": "whisper" is everyday English and no
-    # abstract holds it; a reply about Whisper cannot be supported by any of them.
-    asked = [Concept("whisper", 3.5, False), Concept("audio", 3.7, True)]
-    is_name = name_test(asked, lambda term: False, frozenset({"whisper", "audio"}))
-    assert is_name("whisper")
-    assert not is_name("audio")  # the collection holds it: a finding may use it
-
-
 COLLECTION = {"lora", "spin", "segprompt", "dataset", "casehold"}
 ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "paper"})
 

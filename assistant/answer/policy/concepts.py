@@ -192,11 +192,11 @@ def name_test(
     compared: Sequence[str] = (),
 ) -> Callable[[str], bool]:
     """What counts as a name in a reply sentence (check_claim): a word of the question
-    that no indexed text holds, everyday or not ("flashattention"; "whisper": a reply
-    saying what Whisper was trained on speaks of something no abstract mentions), a word
-    of a thing compared ("spin" in "compare spin and helpsteer2"), or a word that is no
-    everyday English and that the collection holds rarely or never ("HelpSteer3")."""
-    asked_unseen = {c.term for c in concepts if not c.known}
+    that no indexed text holds and that is no everyday word ("flashattention", never
+    "beat"), a word of a thing compared ("spin" in "compare spin and helpsteer2"), or a
+    word that is no everyday English and that the collection holds rarely or never
+    ("HelpSteer3")."""
+    asked_unseen = {c.term for c in concepts if c.names_a_thing}
     sides = {stem(term) for side in compared for term in tokenize(side)}
 
     def is_name(term: str) -> bool:
