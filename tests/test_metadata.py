@@ -44,6 +44,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("Who wrote SegPrompt and when was it published?", ["date", "authors"]),
         ("which daily papers file contains 'The Best Instruction-Tuning Data'?", ["source"]),
         ("jumpstarting surgical computer vision - date in the collection?", ["date"]),
+        ("which daily list had LLMTune?", ["date"]),
+        ("ASFT paper: which of the two lists is it on?", ["date"]),
         # Not metadata: facts about the work, or words that only look like the cues.
         ("When does SegPrompt fail?", []),
         ("When is debate helpful for weak supervision?", []),
@@ -62,6 +64,7 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("Is the RemoteCLIP code open source?", []),
         ("What file format does the loader read?", []),
         ("which image file types does the loader read?", []),
+        ("which papers list results on GSM8K?", []),
         ("how does the date in the prompt change answers?", []),
         ("How many papers were published on segmentation?", []),
         ("Which models were released by OpenAI?", []),

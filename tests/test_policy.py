@@ -59,6 +59,7 @@ from assistant.text import build_vocabulary
         ("is RAD-DINO in the march list or the october list?", False, Intent.METADATA),
         ("Which papers list their code?", False, Intent.TOPIC),  # a list, not a listing
         ("RAD-DINO: is it in the mar 14 list, the oct 9 list, or both?", False, Intent.METADATA),
+        ("which daily list had LLMTune?", False, Intent.METADATA),
         ("list the medical imaging papers in here (chest x-ray, ...)", False, Intent.TOPIC),
         ("give me everything in the collection on weak-to-strong", False, Intent.TOPIC),
         ("remote sensing / aerial imagery stuff - anything?", False, Intent.TOPIC),
@@ -158,6 +159,7 @@ def test_is_known(term, known):
         ("explain spin in two bullet points please", "spin"),
         ("hey, whats the gist of remoteclip? for my lab meeting", "whats remoteclip?"),
         ("date for the QVHighlights paper?", "date for the QVHighlights paper?"),
+        ("what's the main takeaway of SPIN?", "what's SPIN?"),
         ("what does SPIN do? for my thesis", "what does SPIN do?"),
         ("compare spin and dpo for my thesis", "compare spin and dpo"),
         # Nothing peripheral: the question stays whole.

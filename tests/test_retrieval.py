@@ -61,6 +61,25 @@ def test_search_ranks_papers_by_both_signals(small_search):
     assert "zebra stripes" in hits[0].snippet
 
 
+def test_a_small_collection_is_searched_exactly_not_by_the_approximate_index(
+    small_search, monkeypatch
+):
+    # Chroma's HNSW search is approximate; over the bundled index its top 40 differed
+    # between processes. A collection this small is ranked by exact cosine similarity.
+    chunks = small_search.chunks
+    expected = small_search._dense(chunks, "zebra herds from drones", 3)
+
+    def approximate(*args, **kwargs):
+        raise AssertionError("the approximate index was queried")
+
+    monkeypatch.setattr(small_search.index.collection, "query", approximate)
+    assert small_search._dense(chunks, "zebra herds from drones", 3) == expected
+    titles = [chunks.metadata[p]["title"] for p, _ in expected]
+    assert titles[0] == "Savanna Wildlife Counting"
+    similarities = [similarity for _, similarity in expected]
+    assert similarities == sorted(similarities, reverse=True)
+
+
 def test_search_returns_papers_not_chunks(tmp_path, settings, fake_index):
     long = " ".join(f"Sentence {i} is about zebra research methods." for i in range(60))
     ingest(

@@ -39,6 +39,7 @@ _ASKS = {
         r"|\bhow\s+(old|recent)\s+is\b"
         # The listing a record comes from: "which day's listing is it from?"
         r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
+        r"\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b|"
         r"\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST
     ),
     "authors": re.compile(

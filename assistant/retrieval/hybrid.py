@@ -204,7 +204,8 @@ class HybridSearch:
         self, chunks: ChunkTable, query: str, n: int, within: frozenset[str] | None = None
     ) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity), best first; only chunks of the papers
-        ``within`` when given.
+        ``within`` when given. A collection of up to SCOPE_EXACT_CHUNKS chunks is searched
+        exactly (repeatable answers); a larger one by Chroma's approximate index.
 
         Chroma's ``where`` filter made a scoped query 15-60 times slower than an unfiltered
         one at 10k chunks (BENCHMARKS.md, scope part), so a scope of up to
@@ -217,7 +218,13 @@ class HybridSearch:
             return []
         vector = self.index.embeddings.embed_query(query)
         if within is None:
-            return self._nearest(chunks, vector, n)
+            if len(chunks.ids) > SCOPE_EXACT_CHUNKS:
+                return self._nearest(chunks, vector, n)
+            # A collection this small is searched exactly, like a scope: Chroma's HNSW
+            # search is approximate, and over the same bundled index its top 40 differed
+            # between processes (three different lists in four runs), so one question could
+            # be answered in one run and refused in the next.
+            within = frozenset(chunks.chunks_of_paper)
         admitted = self._admitted(chunks, within)
         if len(admitted) <= SCOPE_EXACT_CHUNKS:
             positions, matrix = self._scope_vectors(chunks, within, admitted)

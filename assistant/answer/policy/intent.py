@@ -68,6 +68,8 @@ METADATA = re.compile(
     # "which daily papers file contains X?", "X - date in the collection?"
     r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
     r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
+    # "which daily list had LLMTune?", "which of the two lists is it on?"
+    r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b"
     r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST,
     re.IGNORECASE,
 )
@@ -113,8 +115,9 @@ PERIPHERAL = re.compile(
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
-    r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version|(main\s+|key\s+)?"
-    r"take-?aways?)\s+(of|behind|from)\b"
+    r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind|from)\b"
+    # "main takeaways of X", "what's the takeaway": what the answer should be, not a name.
+    r"|\b(the\s+)?((main|key|big)\s+)?take-?aways?(\s+(of|from))?\b"
     r"|\b(can|could|would)\s+you\s+(please\s+)?(explain|summari[sz]e|describe|tell\s+me)\b"
     r"|\b(explain|summari[sz]e)\b"
     r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
