@@ -56,6 +56,7 @@ def test_a_chatty_question_is_answered_not_refused(engine):
         "which paper proposed lora?",  # LogicLLaMA is fine-tuned using LoRA
         "whcih paper introdcued bert",  # only a part of w2v-BERT and Mirror-BERT; typos
         "what did the llama 2 paper report on safety?",  # no paper introduces llama 2
+        "how does whisper do multilingual asr?",  # everyday word, in no indexed text
     ],
 )
 def test_a_lowercase_question_about_something_absent_is_not_answered(engine, question):

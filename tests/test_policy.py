@@ -620,7 +620,11 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
          "contrastive predictive coding (CPC)"),
         ("tree of thoughts paper: success rate on game of 24?", "tree of thoughts"),
         ("how does SPIN work?", "SPIN"),
+        ("how does whisper do multilingual asr?", "whisper"),
         # No paper named as the subject.
+        ("how does the model do on gsm8k?", ""),
+        ("how did they do it?", ""),
+        ("how does SPIN fine-tune a weak language model?", ""),
         ("which datasets does the paper use?", ""),
         ("original openai weak-to-strong paper", ""),  # a comparison's side, no colon
         ("what do papers report on ImageNet?", ""),

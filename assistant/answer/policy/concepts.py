@@ -307,7 +307,11 @@ NAMED_THING = re.compile(
     # coding (CPC) paper"; a message opening with its paper: "tree of thoughts paper: ..."
     r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)\s+(?:paper|(?:technical\s+)?report)\b"
     r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\s*[:\u2014\u2013'\"-]"
-    r"|^\W*how\s+(?:does|do|did)\s+((?:[\w.+'-]+\s+){0,2}?[\w.+'-]+)\s+work\b",
+    # "how does flashattention work?", "how does whisper do multilingual asr?"; not "how
+    # does the model do on gsm8k?" nor "how did they do it?"
+    r"|^\W*how\s+(?:does|do|did)\s+(?!(?:the|a|an|this|that|these|those|it|its|they|their|"
+    r"we|you|he|she)\b)((?:[\w.+'-]+\s+){0,2}?[\w.+'-]+)\s+"
+    r"(?:work|do|handle|perform|achieve|manage)\b",
     re.IGNORECASE,
 )
 
