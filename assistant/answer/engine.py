@@ -168,7 +168,7 @@ class Engine:
         return self.search.search(
             policy.core_question(question),
             k,
-            introduced=intent is Intent.LOOKUP and policy.looks_up_a_name(question),
+            introduced=_ranks_by_introduction(intent, question),
             within=selection.paper_ids if selection else None,
         )
 
@@ -193,7 +193,7 @@ class Engine:
         a follow-up also searches with the conversation's words, and both rankings are fused."""
         listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
         core = policy.core_question(question) if listing else policy.subject(question, intent)
-        introduced = intent is Intent.LOOKUP and policy.looks_up_a_name(question)
+        introduced = _ranks_by_introduction(intent, question)
         hits = self.search.search(core, k, introduced=introduced, within=within)
         if history and policy.refers_back(question):
             # The papers the conversation is about come first; the question's own
@@ -493,6 +493,13 @@ class Engine:
         records = restore_papers(self.index, paper_ids)
         self.search.refresh()
         return records
+
+
+def _ranks_by_introduction(intent: Intent, question: str) -> bool:
+    """Whether a search also ranks by where papers state their contribution: for a lookup
+    of a name only ("which paper introduced the transformer?"), never for a paper
+    described in many words, which that ranking would outvote."""
+    return intent is Intent.LOOKUP and policy.looks_up_a_name(question)
 
 
 def _ms(since: float) -> float:

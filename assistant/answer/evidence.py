@@ -170,10 +170,10 @@ def _asked_scores(question: str, candidates: list[tuple[Source, int, str]]) -> n
     terms = set(tokenize(question))
     figure_bonus = FIGURE_BONUS if asks_quantity(question) else 0.0
     link_bonus = LINK_BONUS if asks_where_to_get(question) else 0.0
-    asked_of = {id(s): terms - set(tokenize(s.hit.title)) for s, _, _ in candidates}
+    asked_of = {s.source_id: terms - set(tokenize(s.hit.title)) for s, _, _ in candidates}
     scores = np.zeros(len(candidates))
     for i, (source, _, sentence) in enumerate(candidates):
-        asked = asked_of[id(source)]
+        asked = asked_of[source.source_id]
         if asked:
             scores[i] += ASKED_WEIGHT * len(asked & set(tokenize(sentence))) / len(asked)
         if FIGURE.search(sentence):

@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.policy.intent import MONTH_LIST
+from assistant.answer.policy.intent import LISTING_ASKED
 from assistant.records import source_path
 
 if TYPE_CHECKING:
@@ -38,9 +38,7 @@ _ASKS = {
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
         # The listing a record comes from: "which day's listing is it from?"
-        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
-        r"\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b|"
-        r"\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST
+        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|" + LISTING_ASKED
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";

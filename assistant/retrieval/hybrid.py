@@ -462,8 +462,7 @@ def title_abbreviations(record: dict[str, Any]) -> list[str]:
     found = []
     for match in ABBREVIATED.finditer(record.get("abstract", "")):
         words = match.group(1).split()
-        # The shortest tail of the words before the parenthesis that the title holds, of
-        # two words at least.
+        # Some run of two or more words ending at the parenthesis that the title holds.
         if any(" ".join(words[i:]).lower() in title for i in range(len(words) - 1)):
             found.append(match.group(2))
     return found

@@ -54,10 +54,15 @@ LOOKUP = re.compile(
     r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b",
     re.IGNORECASE,
 )
-# A listing named by its month: "is RAD-DINO in the march list or the october list?"
-MONTH_LIST = (
+# The record's listing asked for by name, read alike by the intent (METADATA) and by the
+# record lookup (metadata.py): by its month ("is RAD-DINO in the march list or the
+# october list?"), "which daily list had LLMTune?", "which of the two lists is it on?",
+# "X - date in the collection?".
+LISTING_ASKED = (
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
     r"(\d{1,2}(st|nd|rd|th)?\s+)?(list|file|listing)s?\b"
+    r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b"
+    r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b"
 )
 METADATA = re.compile(
     r"^\s*(when|in\s+what\s+year|what\s+year)\b.*\b(published|released|appear|come\s+out)"
@@ -67,10 +72,7 @@ METADATA = re.compile(
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
     # "which daily papers file contains X?", "X - date in the collection?"
     r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
-    # "which daily list had LLMTune?", "which of the two lists is it on?"
-    r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b"
-    r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b|" + MONTH_LIST,
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|" + LISTING_ASKED,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
