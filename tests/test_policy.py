@@ -414,6 +414,27 @@ def test_a_name_must_be_in_the_supporting_papers_own_abstract():
     assert not check_claim(sentence, [source], min_support=0.5, is_name=is_name).supported
 
 
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        # A name the model writes that the paper never mentions: an invented finding,
+        # however many of its other words the paper holds.
+        ("This lets Whisper segment zebra stripes in aerial images.", False),
+        ("The stripes were segmented by OpenAI in aerial images.", False),
+        # The paper's own names, in any case or with a typo the abstract made, and a
+        # capitalised word at the start of a sentence or after a colon, are no invention.
+        ("ZebraNet segments zebra stripes in aerial images from Kinetics-400.", True),
+        ("We use ZEBRANET to segment zebra stripes in aerial images.", True),
+        ("In short: Stripes are segmented in aerial images.", True),
+        ("The model segments CLAP-style zebra stripes in aerial images.", True),
+    ],
+)  # fmt: skip
+def test_a_name_the_reply_writes_must_be_in_the_supporting_paper(sentence, shown):
+    text = "ZebraNet segments zebra stripes in aerial images. We test on Kinectics-400 and CLAP."
+    source = Source(1, hit("ZebraNet", 0.6), [text], abstract=text)
+    assert check_claim(sentence, [source], min_support=0.5).supported is shown
+
+
 def test_a_restated_title_answers_a_lookup_but_not_a_question_of_fact():
     source = Source(1, hit("ZebraNet: Segmenting Zebra Stripes", 0.6), ["We segment stripes."])
     title = "ZebraNet: Segmenting Zebra Stripes"

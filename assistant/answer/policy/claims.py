@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.text import stem, tokenize
+from assistant.answer.policy.concepts import is_known
+from assistant.text import HYPHENS, build_vocabulary, stem, tokenize
 
 if TYPE_CHECKING:
     pass
@@ -34,6 +35,32 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 def numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
+
+
+# A word the model writes as a name: capitalised inside a sentence, after a word, not at
+# its start nor after a colon, bracket or quote ("...allows Whisper to...", "made by
+# OpenAI"). The reply's own spelling is read here, never the question's.
+WRITTEN_NAME = re.compile(r"(?<=[\w,;%] )[A-Z][\w.+'-]*\w")
+
+
+def written_names(sentence: str) -> list[str]:
+    """The words ``sentence`` writes as names, each by its parts that hold a capital
+    ("CLAP-style" → "CLAP"); number-like parts ("Kinetics-400") are no name."""
+    return [
+        part
+        for word in WRITTEN_NAME.findall(sentence)
+        for part in HYPHENS.split(word)
+        if any(c.isupper() for c in part) and not part.isdigit()
+    ]
+
+
+def _names_held(names: list[str], text: str) -> bool:
+    """Whether a paper's text holds every name, as a word, a form of one, or (six letters
+    or more) one typo away: abstracts misspell names ("Kinectics-400")."""
+    if not names:
+        return True
+    vocabulary = build_vocabulary([text])
+    return all(is_known(name, vocabulary) for name in names)
 
 
 @dataclass(frozen=True)
@@ -81,7 +108,9 @@ def check_claim(
     never ("flash" in "flash attention speeds up..."), which no paraphrase may supply:
     it must be in the supporting paper's own text (its whole abstract, which may hold a
     name the chosen sentences lack), so one paper's findings are never said of another
-    ("SPIN is a preference dataset" from HelpSteer2's abstract). Where titles do not
+    ("SPIN is a preference dataset" from HelpSteer2's abstract). So must every word the
+    reply writes as a name (``written_names``: "This allows Whisper to ...", "made by
+    OpenAI"), whatever the question said. Where titles do not
     answer (a question of fact, ``titles_answer`` False), a sentence that only restates a
     title is no claim.
 
@@ -99,9 +128,11 @@ def check_claim(
     names = {stem(word) for word in terms if is_name(word)}
     chosen = _supporting(sentence, claim_words, sources, min_support)
     held = set().union(*(_stems(source) for source in chosen)) if chosen else set()
-    named = {stem(w) for source in chosen for w in tokenize(source.paper_text())}
+    papers = " ".join(source.paper_text() for source in chosen)
+    named = {stem(w) for w in tokenize(papers)}
     mixed = len(chosen) > 1 and not _clauses_hold(sentence, sources, min_support, is_name)
-    if not chosen or not names <= named or mixed:
+    written = _names_held(written_names(sentence), papers)
+    if not chosen or not names <= named or not written or mixed:
         best = max((support(sentence, s) for s in sources), default=0.0)
         return Claim(sentence, (), best)
     return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
