@@ -409,6 +409,32 @@ def test_a_follow_up_opens_with_a_quote_from_the_paper_the_conversation_is_about
     assert answer.text.startswith(f'"{answer.quotes[0]["text"]}" [1]')
 
 
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # No word points back, but the paper the conversation is about covers what is
+        # asked: the conversation goes on.
+        ("what accuracy on aerial herd counts?", "follow_up"),
+        ("did elephants count as well as zebra herds there?", "follow_up"),
+        # Nothing answers it on its own: it leans on the conversation.
+        ("what were the gains on the hard stuff specifically?", "follow_up"),
+        # Another paper answers it better: a new question, judged alone.
+        ("how many labelled zebra images did ZebraNet train on?", "fact"),
+        ("what energy errors do quantum chemistry solvers report?", "fact"),
+    ],
+)  # fmt: skip
+def test_a_question_continues_the_conversation_when_the_evidence_says_so(
+    engine_with, question, intent
+):
+    engine, _ = engine_with("Nothing.")
+    history = [
+        {"role": "user", "content": "Is there work on counting animals from drone video?"},
+        {"role": "assistant", "content": "Yes: counting savanna wildlife from drones [1]."},
+    ]
+    assert classify(question, has_history=True) is Intent.FACT  # no word points back
+    assert engine.ask(question, history).intent == intent
+
+
 def test_a_topic_listing_names_every_paper_above_the_bar_each_quoted(tmp_path, settings):
     # Eight papers on zebras (more than top_k and answer_papers), two on something else.
     zebra = {

@@ -109,13 +109,7 @@ class Engine:
         """Which retrieved papers cover the question's key concepts (policy.py decides);
         a topic listing keeps every one that does, up to ``listing_papers``."""
         about = policy.subject(question, intent)
-        concepts = policy.key_concepts(
-            about,
-            self.search.term_weight,
-            self.search.vocabulary,
-            self.search.rarest_weight,
-            common_words(),
-        )
+        concepts = self._concepts(about)
         relevance = policy.judge_relevance(
             about,
             hits,
@@ -131,7 +125,8 @@ class Engine:
             ),
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
-        if thing and policy.described(relevance.concepts, relevance.best_coverage):
+        described = policy.described(relevance.concepts, relevance.best_coverage)
+        if thing and described and not policy.asks_for_the_origin(about):
             thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
         if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
             if intent is not Intent.METADATA:  # a lookup, or "what did the X paper find?"
@@ -195,12 +190,44 @@ class Engine:
         core = policy.core_question(question) if listing else policy.subject(question, intent)
         introduced = _ranks_by_introduction(intent, question)
         hits = self.search.search(core, k, introduced=introduced, within=within)
-        if history and policy.refers_back(question):
+        if history and (intent is Intent.FOLLOW_UP or policy.refers_back(question)):
             # The papers the conversation is about come first; the question's own
             # words still bring in others, at half the weight.
-            contextual = self.search.search(retrieval_query(core, history), k, within=within)
+            query = retrieval_query(core, history, follows=True)
+            contextual = self.search.search(query, k, within=within)
             hits = fuse([contextual, hits], k, self.settings.rrf_k, weights=(1.0, 0.5))
         return hits
+
+    def _continues(
+        self, question: str, history: list[Message], within: frozenset[str] | None
+    ) -> bool:
+        """Whether a question with no word pointing back ("it", "they") still continues
+        the conversation, decided by evidence: the papers the conversation was about
+        cover what it asks ("did hard negative sampling help there?" after a question on
+        ECtHR-PCR), or no paper answers it on its own ("what were the gains on the
+        underrepresented stuff?"). A question some other paper answers better starts
+        anew ("how much data was CLIP trained on?" after a talk about SPIN)."""
+        earlier = asked_about("", history, follows=True).strip()
+        if not earlier:
+            return False
+        k = self.settings.top_k
+        talked_about = self.relevance(earlier, self.search.search(earlier, k, within=within))
+        ids = [hit.paper_id for hit in talked_about.papers[: self.settings.answer_papers]]
+        concepts = self._concepts(policy.subject(question, Intent.FACT))
+        words = self.search.paper_words(ids)
+        if any(policy.coverage(concepts, words[i]) >= self.settings.min_coverage for i in ids):
+            return True
+        alone = self.search.search(policy.subject(question, Intent.FACT), k, within=within)
+        return not self.relevance(question, alone).papers
+
+    def _concepts(self, about: str) -> list[policy.Concept]:
+        return policy.key_concepts(
+            about,
+            self.search.term_weight,
+            self.search.vocabulary,
+            self.search.rarest_weight,
+            common_words(),
+        )
 
     def _sides(
         self, question: str, within: frozenset[str] | None = None
@@ -246,6 +273,8 @@ class Engine:
         intent = policy.classify(question, has_history=bool(history))
         selection = self.search.select(scope)
         within = selection.paper_ids if selection else None
+        if intent is Intent.FACT and history and self._continues(question, history, within):
+            intent = Intent.FOLLOW_UP
         k = top_k or self.settings.top_k
         if intent is Intent.TOPIC:  # every paper on the subject, not only the first few
             k = max(k, self.settings.listing_papers)
@@ -255,7 +284,8 @@ class Engine:
         judged = evidence_for = question
         if intent is Intent.FOLLOW_UP:
             core = policy.core_question(question)
-            judged, evidence_for = asked_about(core, history), retrieval_query(core, history)
+            judged = asked_about(core, history, follows=True)
+            evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
         if intent is Intent.COMPARISON:

@@ -48,33 +48,47 @@ def trim_history(
     return [{"role": m["role"], "content": m["content"]} for m in convert_to_openai_messages(kept)]
 
 
-def retrieval_query(question: str, history: list[Message]) -> str:
-    """A standalone query: a follow-up borrows the words of the turn it refers to.
+def retrieval_query(question: str, history: list[Message], follows: bool | None = None) -> str:
+    """A standalone query: a follow-up borrows the words of the last question, of the one
+    that set the conversation's subject, and of the last reply (``follows``: whether the
+    question continues the conversation; by default, whether it points back with a word
+    such as "it").
 
     Done in code rather than by asking the model to rewrite the question, which would
     cost a full model call (seconds on a CPU) before retrieval could even start.
     """
-    if not history or not refers_back(question):
+    if not history or not (refers_back(question) if follows is None else follows):
         return question
-    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    # The last question and the one that set the subject, not the follow-ups between
+    # (asides such as "what model size did they pretrain"), and the last reply.
+    leaned_on = _leaned_on(history)
+    asked = list(dict.fromkeys([leaned_on[0], leaned_on[-1]])) if leaned_on else []
     last_reply = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
-    return " ".join(part for part in (question, last_user, last_reply[:400]) if part)
+    return " ".join(part for part in (question, *asked, last_reply[:400]) if part)
 
 
-def asked_about(question: str, history: list[Message]) -> str:
+def asked_about(question: str, history: list[Message], follows: bool | None = None) -> str:
     """What a follow-up asks about: the question and the user's earlier questions it leans
     on, back to the one that stood on its own ("which datasets did it get sota on?"
     after "explain VLANet in 2 sentences"). The replies are left out: their words are
     the answer's, and judging the new question by them would judge the old answer.
     In the order asked, so the new question stays the message's last (core_question).
+    ``follows`` as for retrieval_query.
     """
-    if not history or not refers_back(question):
+    if not history or not (refers_back(question) if follows is None else follows):
         return question
-    asked = [question]
+    return "\n".join([*reversed(_leaned_on(history)), question])
+
+
+def _leaned_on(history: list[Message]) -> list[str]:
+    """The user's questions a follow-up leans on, newest first: back to the one that
+    stood on its own ("which ssl method do they use?" leans on "what's the recipe in
+    'big self-supervised models ...'?")."""
+    asked = []
     for message in reversed(history):
         if message["role"] != "user":
             continue
         asked.append(message["content"])
         if not refers_back(message["content"]):
             break
-    return "\n".join(reversed(asked))
+    return asked

@@ -323,6 +323,18 @@ def named_thing(question: str) -> str:
     return next((group for group in found.groups() if group), "") if found else ""
 
 
+# "the original X paper", "the seminal X paper": the paper that introduced X, asked for
+# as such; some paper must introduce X, however well the rest of the question describes
+# what it asks ("what pooling did the original sentence-bert paper use?").
+ORIGIN = re.compile(
+    r"\b(?:original|seminal|first)\s+(?:[\w.+'()-]+\s+){0,3}?(?:paper|report)\b", re.IGNORECASE
+)
+
+
+def asks_for_the_origin(question: str) -> bool:
+    return bool(ORIGIN.search(core_question(question)))
+
+
 def named_papers(
     concepts: Sequence[Concept],
     papers: Sequence[PaperHit],

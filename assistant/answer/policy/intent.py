@@ -111,6 +111,9 @@ SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
 # reply, never what it is about, so they never count as concepts.
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
+    # An answer acknowledged before the next question: "ok and ...", "cool, and ...".
+    r"|^\s*(ok(ay)?|cool|great|nice|got\s+it|interesting|makes\s+sense)"
+    r"(?=\s*[,!.]|\s+(and|so|but|then)\b)[\s,!.]*"
     # "quick question:", "sorry if dumb question but": a question announced, not asked.
     r"|\b(q|qn|questions?)\s*:"
     r"|\b(sorry|sry)(\s+if\s+(this\s+is\s+)?(a\s+)?(dumb|stupid|silly|basic|naive)\s+(q|qn|question))?(\s+but)?\b"
