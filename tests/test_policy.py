@@ -8,6 +8,7 @@ from assistant.answer.evidence import Source
 from assistant.answer.policy import (
     Concept,
     Intent,
+    asks_for_the_origin,
     check_claim,
     classify,
     comparison_sides,
@@ -653,6 +654,22 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
 )  # fmt: skip
 def test_named_thing(question, thing):
     assert named_thing(question) == thing
+
+
+@pytest.mark.parametrize(
+    ("question", "origin"),
+    [
+        ("what pooling did the original sentence-bert paper use?", True),
+        ("the seminal dropout paper - what rate did they use?", True),
+        ("first flan paper: how many tasks?", True),
+        # The original of something else, or no paper asked for: no origin asked.
+        ("how big was the drop vs the original test set?", False),
+        ("how many image-text pairs was the original CLIP trained on", False),
+        ("what did the SPIN paper find?", False),
+    ],
+)  # fmt: skip
+def test_asks_for_the_origin(question, origin):
+    assert asks_for_the_origin(question) is origin
 
 
 def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
