@@ -236,8 +236,10 @@ class Engine:
         paper covers."""
         found: list[PaperHit] = []
         absent: list[str] = []
+        shared = policy.shared_by_sides(question)
         for side in policy.comparison_sides(question):
-            papers = self.relevance(side, self.search.search(side, 3, within=within)).papers
+            query = f"{side} {shared}" if shared else side
+            papers = self.relevance(side, self.search.search(query, 3, within=within)).papers
             if not papers:
                 absent.append(side)
             elif papers[0].paper_id not in {hit.paper_id for hit in found}:

@@ -32,7 +32,7 @@ from assistant.answer.policy.claims import (
     numbers,
     support,
 )
-from assistant.answer.policy.comparison import comparison_sides
+from assistant.answer.policy.comparison import comparison_sides, shared_by_sides
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
     Concept,
@@ -93,6 +93,7 @@ __all__ = [
     "named_thing",
     "numbers",
     "refers_back",
+    "shared_by_sides",
     "subject",
     "support",
 ]

@@ -39,6 +39,9 @@ COMPARING = re.compile(
     r"between)(?![\w-])",
     re.IGNORECASE,
 )
+# A side that only counts or points at the things compared ("compare these three: A, B
+# and C", "the two recsys papers"): they are named elsewhere in the message.
+POINTING = whole_words("these", "those", "them", "both", "two", "three", "2", "3")
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
 LISTS = whole_words("and", "or", r"vs\.?", "versus")
@@ -53,11 +56,25 @@ def _sides_of(text: str) -> list[str]:
     for part in parts:
         words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
         side = TAIL.sub("", words).strip(" ?.!:'\"")
-        if tokenize(side):
+        if tokenize(side) and not POINTING.search(side):
             sides.append(side)
         if side and side != words.strip(" ?.!:'\""):
             break  # what follows a side's tail is what they are compared on
     return sides
+
+
+def shared_by_sides(question: str) -> str:
+    """What the things compared have in common, when the message says it compares by
+    pointing at them and names them elsewhere ("compare the three weak-to-strong papers:
+    the original openai one, ..." → "weak-to-strong papers"): words that help find each
+    side. Sides named where the message compares ("A vs B: two ways of ...") need none."""
+    text = VERSUS_DOT.sub("vs", without_peripheral(question))
+    segments = [s for s in SEGMENT_BREAK.split(QUOTED.sub(" ", text)) if s and s.strip()]
+    comparing = [s for s in segments if VERSUS.search(s) or COMPARING.search(s)]
+    if len(comparing) == 1 and POINTING.search(comparing[0]):
+        words = COMPARISON_WORDS.sub(" ", POINTING.sub(" ", comparing[0]))
+        return " ".join(words.split()).strip(" ?.!:'\"")
+    return ""
 
 
 def comparison_sides(question: str) -> list[str]:
@@ -81,12 +98,13 @@ def comparison_sides(question: str) -> list[str]:
 
     text = PARENTHESIS.sub(hold, QUOTED.sub(hold, text))
     segments = [s for s in SEGMENT_BREAK.split(text) if s and s.strip()]
-    # The segment that says it compares ("SAMI vs SPO: which one needs labels, and what
-    # does each add?" names them before the colon, not in the list after it), then the
-    # one joining most things.
+    # Of the segments that name two things or more, the one that says it compares ("SAMI
+    # vs SPO: which one needs labels, and what does each add?" names them before the
+    # colon, not in the list after it), then the one joining most things.
     best = max(
         ((segment, _sides_of(segment)) for segment in segments),
         key=lambda item: (
+            len(item[1]) >= 2,
             bool(VERSUS.search(item[0])),
             bool(COMPARING.search(item[0])),
             len(item[1]),
