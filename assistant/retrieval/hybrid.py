@@ -461,10 +461,21 @@ def title_abbreviations(record: dict[str, Any]) -> list[str]:
     title = " ".join(record.get("title", "").lower().split())
     found = []
     for match in ABBREVIATED.finditer(record.get("abstract", "")):
-        words = match.group(1).split()
-        # Some run of two or more words ending at the parenthesis that the title holds.
-        if any(" ".join(words[i:]).lower() in title for i in range(len(words) - 1)):
-            found.append(match.group(2))
+        words, abbreviation = match.group(1).split(), match.group(2)
+        # The longest run of two or more words ending at the parenthesis that the title
+        # holds, opening with the abbreviation's first letter: the whole name abbreviated
+        # ("Preference Optimization" in a title is no "Direct Preference Optimization
+        # (DPO)").
+        held = next(
+            (
+                run
+                for i in range(len(words) - 1)
+                if (run := words[i:]) and " ".join(run).lower() in title
+            ),
+            None,
+        )
+        if held and held[0][0].lower() == abbreviation[0].lower():
+            found.append(abbreviation)
     return found
 
 
