@@ -410,6 +410,26 @@ def test_a_follow_up_opens_with_a_quote_from_the_paper_the_conversation_is_about
 
 
 @pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        # The Savanna benchmark is there; nothing about lions or hunting is: the paper
+        # covers too little of the question to quote from, so the model does not answer.
+        ("What does the savanna benchmark measure about lions and their hunting?", False),
+        ("How much does ZebraNet improve stripe mask accuracy?", True),
+    ],
+)
+def test_a_question_of_fact_is_answered_only_when_a_paper_covers_enough_to_quote(
+    engine_with, question, answered
+):
+    engine, model = engine_with("The benchmark measures stripe mask accuracy [1].")
+    assert classify(question) is Intent.FACT
+    assert engine.relevance(question, engine.search.search(question, 5)).papers  # relevant
+    answer = engine.ask(question)
+    assert answer.abstained is not answered
+    assert bool(model.calls) is answered
+
+
+@pytest.mark.parametrize(
     ("question", "intent"),
     [
         # No word points back, but the paper the conversation is about covers what is

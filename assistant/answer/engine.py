@@ -290,6 +290,10 @@ class Engine:
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
+        if intent is Intent.FACT and relevance.best_coverage < self.settings.fact_min_coverage:
+            # A question of fact no paper covers well enough to quote from: what the model
+            # would write could only come from papers that are not about what was asked.
+            relevant = []
         if intent is Intent.COMPARISON:
             sides, absent = self._sides(question, within)
             if len(sides) + len(absent) >= 2:
