@@ -115,7 +115,12 @@ class Settings(BaseSettings):
     candidate_chunks: int = Field(
         default=40, ge=1, description="Chunks taken from each ranking (dense, BM25) before fusion."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(
+        default=60,
+        ge=1,
+        description="Reciprocal rank fusion constant: the order of a paper's passages, and a "
+        "follow-up's two searches fused.",
+    )
     similarity_margin: float = Field(
         default=0.12,
         ge=0.0,

@@ -141,3 +141,32 @@ def test_plural_folding(word, folded):
     from assistant.text import singular
 
     assert singular(word) == folded
+
+
+def test_a_paper_far_ahead_in_one_ranking_beats_papers_placed_well_in_both(
+    tmp_path, settings, fake_index, monkeypatch
+):
+    papers = {
+        f"Method {name} for Counting Zebra Herds": f"We count zebra herds with method {name} "
+        "from drone video over the savanna and report counting accuracy."
+        for name in "ABCDE"
+    }
+    ingest([write_daily(tmp_path / "p.txt", papers)], settings, index=fake_index, progress=False)
+    search = HybridSearch(fake_index, settings)
+    position = {
+        search.chunks.metadata[p]["title"].split()[1]: p for p in range(len(search.chunks.ids))
+    }
+
+    def ranking(values: dict[str, float]):
+        return lambda *args, **kwargs: [(position[name], v) for name, v in values.items()]
+
+    # D: far ahead by its rare name in BM25 (20.8 against 7.1), fair in meaning. Ranks
+    # alone (reciprocal rank fusion) would put it third, behind A and B.
+    monkeypatch.setattr(
+        search, "_dense", ranking({"A": 0.45, "B": 0.44, "C": 0.43, "D": 0.38, "E": 0.30})
+    )
+    monkeypatch.setattr(
+        search, "_lexical", ranking({"D": 20.8, "B": 7.1, "A": 7.0, "C": 6.3, "E": 0.5})
+    )
+    found = [hit.title.split()[1] for hit in search.search("the D question", k=3)]
+    assert found == ["D", "A", "B"]

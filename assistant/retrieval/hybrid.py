@@ -1,4 +1,4 @@
-"""Hybrid search: dense (Chroma) and BM25 rankings fused by reciprocal rank, grouped by paper."""
+"""Hybrid search: dense (Chroma) and BM25 rankings fused by relative score, grouped by paper."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,6 +351,7 @@ class HybridSearch:
         chunk_scores: dict[int, float] = defaultdict(float)
         for ranking, attribute in rankings:
             ranked_papers: set[str] = set()
+            relative = _relative([value for _, value in ranking])
             for chunk_rank, (position, value) in enumerate(ranking, start=1):
                 chunk_scores[position] += 1.0 / (self.settings.rrf_k + chunk_rank)
                 metadata = chunks.metadata[position]
@@ -357,11 +359,10 @@ class HybridSearch:
                 hit = hits.setdefault(paper_id, PaperHit(paper_id, metadata["title"], 0.0))
                 if paper_id in ranked_papers:
                     continue
-                # Reciprocal rank fusion at paper level: a paper's rank in a list is that
-                # of its best chunk there.
+                # Fusion at paper level: a paper's score in a list is its best chunk's.
                 ranked_papers.add(paper_id)
                 setattr(hit, attribute, value)
-                hit.score += 1.0 / (self.settings.rrf_k + len(ranked_papers))
+                hit.score += relative(value)
         ranked = sorted(hits.values(), key=lambda h: (-h.score, -h.dense_similarity))[:k]
         positions_by_paper: dict[str, list[int]] = defaultdict(list)
         for position in sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True):
@@ -405,6 +406,24 @@ USES = re.compile(
 NAMING = re.compile(
     r"\b(called|named|termed|dubbed|coined|introducing|proposing|presenting)\s+", re.IGNORECASE
 )
+
+
+def _relative(values: list[float]) -> Callable[[float], float]:
+    """A ranking's scores rescaled to [0, 1] over its candidates (min-max), so that rankings
+    fused by summing them count how far ahead a paper is, not only its place.
+
+    Written here because the fusion is a few lines over our own arrays. It replaced
+    reciprocal rank fusion, which keeps only places: "LG-ANNA-Embedding - what backbone
+    llm ...?" ranked that paper first by BM25 at 20.8 against 7.1 for the next, yet out of
+    the top five, behind papers placed fairly in both rankings. Relative scores (the
+    convex combination of normalised scores, Bruch et al. 2023) measured on dev and
+    held-out sets 1-5 with a model that writes nothing: wrong first paper 60 -> 44, gold
+    not cited 64 -> 49, false abstentions 18 -> 14, out-of-collection answered 22 -> 26.
+    """
+    top, low = (max(values), min(values)) if values else (1.0, 0.0)
+    if top <= low:
+        return lambda value: 1.0
+    return lambda value: (value - low) / (top - low)
 
 
 def _where(within: frozenset[str], papers: set[str]) -> dict[str, Any] | None:
