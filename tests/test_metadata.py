@@ -104,6 +104,10 @@ def hit(title: str = SEGPROMPT, **metadata: str) -> PaperHit:
         ({"sources": '["a.jsonl:line 3", "b.bib:entry 2"]'}, ["source"],
          f'"{SEGPROMPT}" was read from a.jsonl (line 3) and b.bib (entry 2).'),
         ({"sources": "[]"}, ["source"], f'The record of "{SEGPROMPT}" names no source file.'),
+        # A paper listed in two files keeps one record: both files are named.
+        ({"date": "Mar 14", "sources": '["d/daily_mar14.txt:line 3", "d/daily_oct09.txt:line 9"]'},
+         ["date"], f'"{SEGPROMPT}" is dated Mar 14 in the collection (no year is recorded). '
+         "It is listed in daily_mar14.txt and daily_oct09.txt."),
         ({"date": "Oct 9"}, ["date", "authors"],
          f'"{SEGPROMPT}" is dated Oct 9 in the collection (no year is recorded). '
          f'"{SEGPROMPT}" lists no authors in its record.'),

@@ -166,6 +166,27 @@ def test_a_metadata_question_is_answered_from_the_record(engine_with):
     assert "Oct 9" in answer.text and answer.citations[0].title.startswith("ZebraNet")
 
 
+@pytest.mark.parametrize(
+    ("question", "cited"),
+    [
+        # A listing's day named: the record answers, whatever else the question says.
+        ("was zebranet posted on oct 9 or mar 14?", ["ZebraNet"]),
+        # Two papers named: each one's record, each cited.
+        ("are ZebraNet and Counting Savanna Wildlife from the same day's listing?",
+         ["ZebraNet", "Counting Savanna Wildlife"]),
+    ],
+)  # fmt: skip
+def test_a_question_about_the_listing_is_answered_from_each_named_record(
+    engine_with, question, cited
+):
+    engine, model = engine_with("should never be used")
+    answer = engine.ask(question)
+    assert answer.mode == "metadata" and model.calls == []
+    assert [c.title[: len(t)] for c, t in zip(answer.citations, cited, strict=False)] == cited
+    assert len(answer.citations) == len(cited)
+    assert answer.text.count("dated Oct 9") == len(cited)
+
+
 def test_evidence_stays_within_the_token_budget(engine_with):
     engine, _model = engine_with("Zebras [1].", context_budget_tokens=30)
     answer = engine.ask("How are zebra stripes and zebra herds studied?")

@@ -25,6 +25,7 @@ from assistant.answer.policy import (
     name_test,
     named_papers,
     named_thing,
+    names_a_listing,
     refers_back,
     shared_by_sides,
     subject,
@@ -692,6 +693,24 @@ def test_named_thing(question, thing):
 )  # fmt: skip
 def test_asks_for_the_origin(question, origin):
     assert asks_for_the_origin(question) is origin
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("was llmtune posted on mar 14 or oct 9?", True),
+        ("is RAD-DINO in the March 14th feed?", True),
+        ("which list is it in, the march one or the october one?", True),
+        ("is it in the october list?", True),
+        # A month that is no listing's, or no listing named: a question of something else.
+        ("was llmtune posted on mar 15?", False),
+        ("what happened in march 2020?", False),
+        ("may I ask what SPIN does on 14 benchmarks?", False),
+        ("how does the model march through the steps?", False),
+    ],
+)  # fmt: skip
+def test_names_a_listing(question, names):
+    assert names_a_listing(question, {"Mar 14", "Oct 9"}) is names
 
 
 def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():

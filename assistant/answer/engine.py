@@ -128,6 +128,11 @@ class Engine:
         described = policy.described(relevance.concepts, relevance.best_coverage)
         if thing and described and not policy.asks_for_the_origin(about):
             thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
+        if intent is Intent.METADATA and not relevance.papers and not relevance.missing:
+            # The record answers when the question names its paper, however short the
+            # question ("are ASFT and PoFT from the same day's listing?" covers each
+            # paper by half, and embeds far from both): every paper found may be named.
+            relevance = dataclasses.replace(relevance, papers=list(hits))
         if relevance.papers and (thing or intent in (Intent.LOOKUP, Intent.METADATA)):
             if intent is not Intent.METADATA:  # a lookup, or "what did the X paper find?"
                 # The verb of introducing stays in a lookup; "the llama 2 paper" must be
@@ -138,9 +143,17 @@ class Engine:
             else:  # a paper's record answers only when the question names that paper
                 ids = [hit.paper_id for hit in relevance.papers]
                 naming = self.search.naming_words(ids)
-                named = policy.named_papers(
-                    concepts, relevance.papers, naming, self.search.paper_words(ids)
-                )
+                words = self.search.paper_words(ids)
+                # Each thing the question names, its paper ("are ASFT and PoFT from the
+                # same day's listing?"); else the paper the question names as a whole.
+                named = []
+                for part in policy.name_parts(about):
+                    found = policy.named_papers(
+                        self._concepts(part), relevance.papers, naming, words
+                    )
+                    named += [hit for hit in found[:1] if hit not in named]
+                if len(named) < 2:
+                    named = policy.named_papers(concepts, relevance.papers, naming, words)
                 relevance = dataclasses.replace(relevance, papers=named)
                 name = "" if named else " ".join(WORD.findall(policy.core_question(about)))
             if name:
@@ -277,6 +290,9 @@ class Engine:
         within = selection.paper_ids if selection else None
         if intent is Intent.FACT and history and self._continues(question, history, within):
             intent = Intent.FOLLOW_UP
+        listing = policy.names_a_listing(question, self.search.listing_dates)
+        if listing and intent in (Intent.FACT, Intent.LOOKUP, Intent.TOPIC):
+            intent = Intent.METADATA  # "was llmtune posted on mar 14 or oct 9?"
         k = top_k or self.settings.top_k
         if intent is Intent.TOPIC:  # every paper on the subject, not only the first few
             k = max(k, self.settings.listing_papers)
@@ -320,22 +336,26 @@ class Engine:
             return
 
         fields = asked_fields(question) if intent is Intent.METADATA else []
-        if fields:  # answered from the record, by code
-            text = f"{metadata_answer(relevant[0], fields)} [1]"
+        if intent is Intent.METADATA and listing and not fields:
+            fields = ["date"]
+        if fields:  # answered from the record of each paper named, by code
+            named = relevant[: policy.MOST_SIDES]
+            text = " ".join(
+                f"{metadata_answer(hit, fields)} [{n}]" for n, hit in enumerate(named, 1)
+            )
             yield text
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)
-            citation = Citation(1, 1, relevant[0].paper_id, relevant[0].title)
             yield Answer(
                 asked,
                 text,
                 False,
                 "metadata",
-                [citation],
+                [Citation(n, n, hit.paper_id, hit.title) for n, hit in enumerate(named, 1)],
                 hits,
                 timings=timings,
                 intent=intent,
                 prose=text,
-                relevant_ids={relevant[0].paper_id},
+                relevant_ids={hit.paper_id for hit in named},
             )
             return
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.policy.intent import LISTING_ASKED
@@ -115,7 +116,12 @@ def _date(title: str, record: dict[str, Any]) -> str:
     if not date:
         return f"The record of {title} has no date."
     no_year = "" if re.search(r"\b\d{4}\b", date) else " (no year is recorded)"
-    return f"{title} is dated {date} in the collection{no_year}."
+    dated = f"{title} is dated {date} in the collection{no_year}."
+    # A paper listed in several files keeps one record (and the first listing's date).
+    files = list(dict.fromkeys(source_path(s) for s in _json_list(record.get("sources"))))
+    if len(files) > 1:
+        dated += f" It is listed in {_and_list([Path(f).name for f in files])}."
+    return dated
 
 
 def _authors(title: str, record: dict[str, Any]) -> str:

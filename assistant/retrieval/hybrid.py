@@ -171,6 +171,11 @@ class HybridSearch:
             and (record := chunks.metadata[positions[0]])
         }
 
+    @property
+    def listing_dates(self) -> set[str]:
+        """The dates the records carry ("Mar 14", "Oct 9"): the days of the listings."""
+        return {str(record["date"]) for record in self.chunks.metadata if record.get("date")}
+
     def is_rare(self, term: str) -> bool:
         """Whether no chunk, or at most two, hold a (tokenized) term."""
         postings = self.chunks.bm25.postings.get(singular(term))

@@ -32,7 +32,7 @@ from assistant.answer.policy.claims import (
     numbers,
     support,
 )
-from assistant.answer.policy.comparison import comparison_sides, shared_by_sides
+from assistant.answer.policy.comparison import MOST_SIDES, comparison_sides, shared_by_sides
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
     Concept,
@@ -46,6 +46,7 @@ from assistant.answer.policy.concepts import (
     key_concepts,
     looks_up_a_name,
     missing_concepts,
+    name_parts,
     name_test,
     named_papers,
     named_thing,
@@ -57,12 +58,14 @@ from assistant.answer.policy.intent import (
     asks_where_to_get,
     classify,
     core_question,
+    names_a_listing,
     refers_back,
 )
 from assistant.answer.policy.planted import is_directive, is_planted_instruction
 from assistant.answer.policy.spelling import correct_typos
 
 __all__ = [
+    "MOST_SIDES",
     "NAME_LOOKUP_CONCEPTS",
     "NUMBER",
     "Claim",
@@ -88,9 +91,11 @@ __all__ = [
     "key_concepts",
     "looks_up_a_name",
     "missing_concepts",
+    "name_parts",
     "name_test",
     "named_papers",
     "named_thing",
+    "names_a_listing",
     "numbers",
     "refers_back",
     "shared_by_sides",

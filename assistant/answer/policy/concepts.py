@@ -229,6 +229,11 @@ NOT_NAMES = whole_words(
 )  # fmt: skip
 
 
+def name_parts(text: str) -> list[str]:
+    """The things a text names one by one ("ASFT and PoFT", "SPIN, DPO"), each with words."""
+    return [part for part in NAME_PARTS.split(text) if tokenize(part)]
+
+
 def looks_up_a_name(question: str) -> bool:
     """Whether a lookup asks which paper introduced a thing it names ("which paper
     introduced the transformer?", "who proposed NBPO for noisy labels?"): at most

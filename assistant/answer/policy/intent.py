@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from assistant.text import tokenize
@@ -80,7 +82,7 @@ METADATA_WORDS = re.compile(
     r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
     r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
     r"doi|date[ds]?|dated|sources?|files?|txt|csv|jsonl?|bib|comes?\s+from|listings?|listed|"
-    r"contains?|contained|"
+    r"contains?|contained|posted|feeds?|showed\s+up|shows\s+up|ones?|"
     r"day'?s?|daily|weekly|monthly|under|"
     # A month, maybe shortened and with its day ("the mar 14 list").
     r"(january|february|march|april|may|june|july|august|september|october|november|"
@@ -206,6 +208,27 @@ def asking_part(question: str) -> str:
     changes nothing."""
     segments, asks = _segments(question)
     return _plain([segments[i] for i in asks] or segments, question)
+
+
+def names_a_listing(question: str, dates: Iterable[str]) -> bool:
+    """Whether a question names the day of one of the collection's listings, as the records
+    give it ("Mar 14"): "was llmtune posted on mar 14 or oct 9?", "the march one or the
+    october one?". It asks about a paper's record, whatever its other words. A month
+    without its day counts when it names a listing ("the march one", "the october list")."""
+    for date in dates:
+        found = re.match(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})\b", date)
+        if not found or found.group(1).title() not in MONTHS:
+            continue
+        short = found.group(1).lower()
+        full = MONTHS[found.group(1).title()].lower()
+        day = rf"(?:{short}|{full})\.?\s+0?{int(found.group(2))}(?:st|nd|rd|th)?\b"
+        alone = rf"|\b{full}\s+(?:\w+\s+)?(?:one|list|listing|feed|file|batch)s?\b"
+        if re.search(rf"\b{day}{alone}", question, re.IGNORECASE):
+            return True
+    return False
+
+
+MONTHS = {calendar.month_abbr[n]: calendar.month_name[n] for n in range(1, 13)}
 
 
 def refers_back(question: str) -> bool:
