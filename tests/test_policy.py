@@ -186,6 +186,15 @@ def test_is_known(term, known):
          "the speech review has 3 categories which ones?"),
         ("hi, quick q for my reading group: whats the main claim of the spin paper?",
          "whats the main claim of the spin paper?"),
+        # Who pointed the asker here, and where: no concept of the question.
+        ("my labmate swears there's a paper on spin?", "swears there's a paper on spin?"),
+        ("saw it on twitter: which paper introduced spin?",
+         "saw it : which paper introduced spin?"),
+        # Not a person nor a platform: "x-rays", "ta-based", "a friendly model".
+        ("which paper trains on x-rays?", "which paper trains on x-rays?"),
+        ("what does the ta-based method do?", "what does the ta-based method do?"),
+        ("is there a friendly model of a pi-net?", "is there a friendly model of a pi-net?"),
+        ("on x, which paper introduced spin?", ", which paper introduced spin?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):

@@ -134,7 +134,14 @@ PERIPHERAL = re.compile(
     r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
     r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
     # One's own writing: "for my thesis"; "for the QVHighlights paper" names the subject.
-    r"|\b(for|to)\s+(my|our)\s+(\w+\s+){0,2}?(thesis|notes|slides|paper|review)\b",
+    r"|\b(for|to)\s+(my|our)\s+(\w+\s+){0,2}?(thesis|notes|slides|paper|review)\b"
+    # The people who pointed the asker here, and where they said it: "my labmate swears",
+    # "a colleague at ETH mentioned", "saw it on twitter".
+    r"|\b(my|our|a)\s+(\w+\s+)?(lab-?mates?|advis[eo]rs?|supervisors?|pi|colleagues?|"
+    r"co-?workers?|friends?|professors?|prof|teachers?|tas?|mentors?|class-?mates?|"
+    r"group-?mates?|manager|boss)(?![\w-])"
+    r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
+    r"discord|slack)(?![\w-])",
     re.IGNORECASE,
 )
 # A segment that asks: it ends with a question mark, or opens with a question word,
