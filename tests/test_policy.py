@@ -42,6 +42,13 @@ from assistant.text import build_vocabulary
         ("which paper introduced spin?", False, Intent.LOOKUP),
         ("Is there a paper on tutoring with LLMs?", False, Intent.LOOKUP),
         ("Is there a work on weak supervision?", False, Intent.LOOKUP),
+        # Whether the collection holds a paper is a lookup; a thing "in" something else
+        # is not.
+        ("is mPLUG-Owl in the collection?", False, Intent.LOOKUP),
+        ("a paper on llm knob tuning, is it in here?", False, Intent.LOOKUP),
+        ("the gpt-2 supervises gpt-4 paper, do we have it?", False, Intent.LOOKUP),
+        ("is SPIN in the top three on MT-Bench?", False, Intent.FACT),
+        ("do we have to fine-tune the whole model with SPIN?", False, Intent.FACT),
         ("Are there any works on weak supervision?", False, Intent.TOPIC),
         ("Which papers do vision-language pretraining on chest X-rays?", False, Intent.TOPIC),
         ("Which recommender-system papers use implicit feedback?", False, Intent.TOPIC),
@@ -193,6 +200,7 @@ def test_is_known(term, known):
         # Not a person nor a platform: "x-rays", "ta-based", "a friendly model".
         ("which paper trains on x-rays?", "which paper trains on x-rays?"),
         ("what does the ta-based method do?", "what does the ta-based method do?"),
+        ("what does SPIN do, in a nutshell?", "what does SPIN do, ?"),
         ("is there a friendly model of a pi-net?", "is there a friendly model of a pi-net?"),
         ("on x, which paper introduced spin?", ", which paper introduced spin?"),
     ],

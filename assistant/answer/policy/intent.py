@@ -53,7 +53,11 @@ LOOKUP = re.compile(
     r"|\b(what|which)('?s|\s+is|\s+was)\s+the\s+(paper|work|study|article)\s+(that|which)\b"
     # A paper described, then asked for: "... which one is that?", "what's it called?"
     r"|^\W*(which|what)\s+(one|paper|work|study)\s+(is|was)\s+(that|it|this)\b"
-    r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b",
+    r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b"
+    # Whether the collection holds it: "is it in here?", "is mPLUG-Owl in the collection?",
+    # "do we have it?"
+    r"|\b(is|are)\s+(it|this|that|they|[\w-]+)\s+in\s+(here|the\s+(collection|corpus|index|"
+    r"library))\b|\bdo\s+(we|you)\s+have\s+(it|this|that|one|a\s+paper|any\s+papers?)\b",
     re.IGNORECASE,
 )
 # The record's listing asked for by name, read alike by the intent (METADATA) and by the
@@ -130,7 +134,7 @@ PERIPHERAL = re.compile(
     r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
     r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
     r"markdown|tables?|json|latex|english|(simple|plain|lay|everyday)\s+terms|layman'?s\s+terms|list)\b"
-    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b"
+    r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b|\bin\s+(a\s+nutshell|short|brief)\b"
     r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
     r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
     # One's own writing: "for my thesis"; "for the QVHighlights paper" names the subject.
