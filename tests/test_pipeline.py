@@ -122,6 +122,23 @@ def test_a_hedge_is_dropped_on_its_own(engine_with):
 
 
 @pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        # A hedge whose words the source holds: still no finding, never shown.
+        ("The sources do not mention labelled zebra images collected by park rangers.", False),
+        ("The number of labelled zebra images is not stated by the park rangers.", False),
+        # A finding that says "not" is a finding.
+        ("Training does not use penguins, only 12,000 labelled zebra images.", True),
+    ],
+)  # fmt: skip
+def test_a_hedge_is_no_finding_even_when_the_source_holds_its_words(engine_with, sentence, shown):
+    engine, _ = engine_with(f"ZebraNet uses 12,000 labelled zebra images [1]. {sentence}")
+    answer = engine.ask("How many labelled zebra images did ZebraNet train on?")
+    assert (sentence.rstrip(".") in answer.text) is shown
+    assert (sentence in answer.dropped) is not shown
+
+
+@pytest.mark.parametrize(
     "reply",
     [
         "The collection states that ZebraNet uses 40,000 images [1].",  # a number not there

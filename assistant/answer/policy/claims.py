@@ -63,6 +63,22 @@ def _names_held(names: list[str], text: str) -> bool:
     return all(is_known(name, vocabulary) for name in names)
 
 
+# A sentence about what the sources do not hold ("The sources do not mention
+# semi-supervised learning", "the backbone is not stated"): no finding, and word overlap
+# cannot check it (the words of what is said to be missing are in the source, as in the
+# reply that denied what its own quote, shown above it, stated).
+HEDGE = re.compile(
+    r"\b(sources?|papers?|abstracts?|texts?|context|documents?|collection|evidence|"
+    r"information|study|authors?)\s+(provided\s+|given\s+)?(do|does|did)\s*(n[o']t|not)\s+"
+    r"(explicitly\s+|specifically\s+|directly\s+)?(mention|say|state|provide|specify|include|"
+    r"contain|discuss|report|give|describe|address|cover)\w*"
+    r"|\b(is|are|was|were)\s+not\s+(explicitly\s+)?(mentioned|stated|specified|provided|"
+    r"reported|described|discussed|given)\b"
+    r"|\bno\s+(information|mention|details?|data)\s+(is|are|was|were|about|on|regarding)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One sentence of a reply, and the sources that support it (none: unsupported)."""
@@ -114,12 +130,12 @@ def check_claim(
     answer (a question of fact, ``titles_answer`` False), a sentence that only restates a
     title is no claim.
 
-    A sentence with no content word ("Yes.", "[1]") is not a claim; a hedge ("the sources
-    do not mention the backbone") is unsupported by construction.
+    A sentence with no content word ("Yes.", "[1]") is not a claim; a hedge (``HEDGE``: "the
+    sources do not mention the backbone") is unsupported by construction.
     """
     terms = tokenize(sentence)
     claim_words = {stem(word) for word in terms}
-    if not claim_words:
+    if not claim_words or HEDGE.search(sentence):
         return Claim(sentence)
     if not titles_answer and any(
         claim_words <= {stem(w) for w in tokenize(s.title())} for s in sources
