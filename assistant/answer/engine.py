@@ -125,8 +125,11 @@ class Engine:
             ),
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
-        described = policy.described(relevance.concepts, relevance.best_coverage)
-        if thing and described and not policy.asks_for_the_origin(about):
+        if (
+            thing
+            and not policy.asks_for_the_origin(about)
+            and policy.described(relevance.concepts, relevance.best_coverage)
+        ):
             thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
         if intent is Intent.METADATA and not relevance.papers and not relevance.missing:
             # The record answers when the question names its paper, however short the
@@ -226,11 +229,12 @@ class Engine:
         k = self.settings.top_k
         talked_about = self.relevance(earlier, self.search.search(earlier, k, within=within))
         ids = [hit.paper_id for hit in talked_about.papers[: self.settings.answer_papers]]
-        concepts = self._concepts(policy.subject(question, Intent.FACT))
+        about = policy.subject(question, Intent.FACT)
+        concepts = self._concepts(about)
         words = self.search.paper_words(ids)
         if any(policy.coverage(concepts, words[i]) >= self.settings.min_coverage for i in ids):
             return True
-        alone = self.search.search(policy.subject(question, Intent.FACT), k, within=within)
+        alone = self.search.search(about, k, within=within)
         return not self.relevance(question, alone).papers
 
     def _concepts(self, about: str) -> list[policy.Concept]:

@@ -91,6 +91,7 @@ class ChunkTable:
     chunks_of_paper: dict[str, list[int]]  # paper id -> its chunks' positions
     papers: list[str]  # paper ids, in the order of ``introductions``
     introductions: BM25  # per paper: its title and the sentences that state its contribution
+    dates: frozenset[str]  # the dates the records carry: the days of the listings
     # Scopes resolved and their BM25 masks: a scope is usually kept for several questions,
     # and this table (so this cache) is replaced whole when the index changes.
     scoped: dict[Any, Any] = field(default_factory=dict, compare=False)
@@ -134,6 +135,7 @@ class HybridSearch:
             dict(chunks_of_paper),
             papers,
             BM25([introduction(metadata, chunks_of_paper[paper]) for paper in papers]),
+            frozenset(str(record["date"]) for record in metadata if record.get("date")),
         )
         log.info("BM25 over %d chunks built in %.2f s", len(ids), time.perf_counter() - started)
 
@@ -172,9 +174,9 @@ class HybridSearch:
         }
 
     @property
-    def listing_dates(self) -> set[str]:
+    def listing_dates(self) -> frozenset[str]:
         """The dates the records carry ("Mar 14", "Oct 9"): the days of the listings."""
-        return {str(record["date"]) for record in self.chunks.metadata if record.get("date")}
+        return self.chunks.dates
 
     def is_rare(self, term: str) -> bool:
         """Whether no chunk, or at most two, hold a (tokenized) term."""
@@ -490,14 +492,8 @@ def title_abbreviations(record: dict[str, Any]) -> list[str]:
         # holds, opening with the abbreviation's first letter: the whole name abbreviated
         # ("Preference Optimization" in a title is no "Direct Preference Optimization
         # (DPO)").
-        held = next(
-            (
-                run
-                for i in range(len(words) - 1)
-                if (run := words[i:]) and " ".join(run).lower() in title
-            ),
-            None,
-        )
+        runs = (words[i:] for i in range(len(words) - 1))
+        held = next((run for run in runs if " ".join(run).lower() in title), None)
         if held and held[0][0].lower() == abbreviation[0].lower():
             found.append(abbreviation)
     return found

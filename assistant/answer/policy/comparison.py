@@ -63,13 +63,21 @@ def _sides_of(text: str) -> list[str]:
     return sides
 
 
+def _plain(question: str) -> str:
+    """The message without greetings or requests about the form; "vs." is no sentence end."""
+    return VERSUS_DOT.sub("vs", without_peripheral(question))
+
+
+def _segments(text: str) -> list[str]:
+    return [segment for segment in SEGMENT_BREAK.split(text) if segment and segment.strip()]
+
+
 def shared_by_sides(question: str) -> str:
     """What the things compared have in common, when the message says it compares by
     pointing at them and names them elsewhere ("compare the three weak-to-strong papers:
     the original openai one, ..." → "weak-to-strong papers"): words that help find each
     side. Sides named where the message compares ("A vs B: two ways of ...") need none."""
-    text = VERSUS_DOT.sub("vs", without_peripheral(question))
-    segments = [s for s in SEGMENT_BREAK.split(QUOTED.sub(" ", text)) if s and s.strip()]
+    segments = _segments(QUOTED.sub(" ", _plain(question)))
     comparing = [s for s in segments if VERSUS.search(s) or COMPARING.search(s)]
     if len(comparing) == 1 and POINTING.search(comparing[0]):
         words = COMPARISON_WORDS.sub(" ", POINTING.sub(" ", comparing[0]))
@@ -84,8 +92,7 @@ def comparison_sides(question: str) -> list[str]:
     the part of the message that joins two things or more ("CoFiTune vs HFT: how does each
     fight forgetting?" names them before the colon).
     """
-    # "vs." is no sentence end.
-    text = VERSUS_DOT.sub("vs", without_peripheral(question))
+    text = _plain(question)
     for inner in PARENTHESIS.findall(text):
         if LISTS.search(inner):  # "two papers called SPO (prompt ... and preference ...)"
             return _sides_of(inner)[:MOST_SIDES]
@@ -96,8 +103,7 @@ def comparison_sides(question: str) -> list[str]:
         titles.append(match.group(1).strip())
         return f" {PLACEHOLDER}{len(titles) - 1} "
 
-    text = PARENTHESIS.sub(hold, QUOTED.sub(hold, text))
-    segments = [s for s in SEGMENT_BREAK.split(text) if s and s.strip()]
+    segments = _segments(PARENTHESIS.sub(hold, QUOTED.sub(hold, text)))
     # Of the segments that name two things or more, the one that says it compares ("SAMI
     # vs SPO: which one needs labels, and what does each add?" names them before the
     # colon, not in the list after it), then the one joining most things.

@@ -234,18 +234,26 @@ def name_parts(text: str) -> list[str]:
     return [part for part in NAME_PARTS.split(text) if tokenize(part)]
 
 
+def _introduced_asked(question: str) -> str | None:
+    """What follows the verb of introducing ("which paper introduced the adam optimizer
+    for ...?" → "the adam optimizer"), up to what is said of it; None when the question
+    has no such verb, or its verb is not what the paper itself did ("which work uses an
+    LLM to propose a configuration")."""
+    core = core_question(question)
+    verb = INTRODUCING.search(core)
+    if not verb or USED_BEFORE.search(core[: verb.start()]):
+        return None
+    return NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
+
+
 def looks_up_a_name(question: str) -> bool:
     """Whether a lookup asks which paper introduced a thing it names ("which paper
     introduced the transformer?", "who proposed NBPO for noisy labels?"): at most
     NAME_LOOKUP_CONCEPTS words after the verb of introducing, up to what is said of it. A
     paper described in many words ("which paper merges fine-tuned LLMs by zeroing their
     weight deltas?") is no name: where papers state a contribution does not find it."""
-    core = core_question(question)
-    verb = INTRODUCING.search(core)
-    if not verb or USED_BEFORE.search(core[: verb.start()]):
-        return False
-    asked = NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
-    return 1 <= len(tokenize(asked)) <= NAME_LOOKUP_CONCEPTS
+    asked = _introduced_asked(question)
+    return asked is not None and 1 <= len(tokenize(asked)) <= NAME_LOOKUP_CONCEPTS
 
 
 def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
@@ -253,15 +261,11 @@ def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
     introducing ("the adam optimizer"), under each name it is asked by, each at most
     NAME_LOOKUP_CONCEPTS words. A lookup by description ("which paper audits 1800+ text
     datasets?") asks for no name."""
-    core = core_question(question)
-    verb = INTRODUCING.search(core)
-    # The verb must say what the paper itself did: "which work uses an LLM to propose a
-    # configuration" asks for no name.
-    if not verb or USED_BEFORE.search(core[: verb.start()]):
+    asked = _introduced_asked(question)
+    if asked is None:
         return []
     terms = {c.term for c in concepts}
     names = []
-    asked = NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
     for part in NAME_PARTS.split(asked):
         # Its numbers belong to a name too: "llama 2" is no "llama".
         written = [
