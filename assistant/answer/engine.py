@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +66,10 @@ EVIDENCE = {
 }
 
 
+# The questions whose rare names must be in the paper that answers (policy.asked_names).
+NAMES_CHECKED = {Intent.FACT}
+
+
 class Engine:
     """Answers questions over one index with one model (loaded on first use, then reused).
 
@@ -110,6 +115,7 @@ class Engine:
         a topic listing keeps every one that does, up to ``listing_papers``."""
         about = policy.subject(question, intent)
         concepts = self._concepts(about)
+        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
         relevance = policy.judge_relevance(
             about,
             hits,
@@ -122,6 +128,11 @@ class Engine:
                 self.settings.listing_papers
                 if intent is Intent.TOPIC
                 else self.settings.answer_papers
+            ),
+            names=(
+                policy.asked_names(concepts, rare, common_words())
+                if intent in NAMES_CHECKED
+                else frozenset()
             ),
         )
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
@@ -322,7 +333,7 @@ class Engine:
                 hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
                 notes = not_found_text(absent) + " " if absent and sides else ""
         if not relevant:
-            text = not_found_text(relevance.missing, relevance.not_introduced)
+            text = not_found_text(relevance.missing, relevance.not_introduced, relevance.unmatched)
             if selection is not None:
                 text += scope_note(scope, selection)
             yield text

@@ -18,9 +18,12 @@ from assistant.retrieval.scope import Scope, Selection
 NOT_FOUND = "The paper collection does not answer this question."
 
 
-def not_found_text(missing: list[str], not_introduced: str = "") -> str:
-    """The not-found answer, naming what no indexed paper mentions (or introduces) when
-    that is the reason."""
+def not_found_text(missing: list[str], not_introduced: str = "", unmatched: str = "") -> str:
+    """The not-found answer, naming what no indexed paper mentions (or introduces, or
+    mentions beside the rest of the question) when that is the reason."""
+    if unmatched and not missing:
+        matching = "No indexed paper that matches the rest of the question mentions"
+        return f"{matching} '{unmatched}'. {NOT_FOUND}"
     if not_introduced and not missing:
         return f"No indexed paper introduces '{not_introduced}'. {NOT_FOUND}"
     if not missing:

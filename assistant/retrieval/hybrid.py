@@ -178,10 +178,10 @@ class HybridSearch:
         """The dates the records carry ("Mar 14", "Oct 9"): the days of the listings."""
         return self.chunks.dates
 
-    def is_rare(self, term: str) -> bool:
-        """Whether no chunk, or at most two, hold a (tokenized) term."""
+    def is_rare(self, term: str, at_most: int = 2) -> bool:
+        """Whether no chunk, or at most ``at_most``, hold a (tokenized) term."""
         postings = self.chunks.bm25.postings.get(singular(term))
-        return postings is None or len(postings[0]) <= 2
+        return postings is None or len(postings[0]) <= at_most
 
     @property
     def rarest_weight(self) -> float:

@@ -32,11 +32,17 @@ from assistant.answer.policy.claims import (
     numbers,
     support,
 )
-from assistant.answer.policy.comparison import MOST_SIDES, comparison_sides, shared_by_sides
+from assistant.answer.policy.comparison import (
+    MOST_SIDES,
+    comparison_sides,
+    shared_by_sides,
+)
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
+    RARE_NAME_PASSAGES,
     Concept,
     Relevance,
+    asked_names,
     asks_for_the_origin,
     coverage,
     described,
@@ -68,11 +74,13 @@ __all__ = [
     "MOST_SIDES",
     "NAME_LOOKUP_CONCEPTS",
     "NUMBER",
+    "RARE_NAME_PASSAGES",
     "Claim",
     "Concept",
     "Evidence",
     "Intent",
     "Relevance",
+    "asked_names",
     "asks_for_the_origin",
     "asks_quantity",
     "asks_where_to_get",

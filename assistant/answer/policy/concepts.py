@@ -173,6 +173,7 @@ class Relevance:
     best_coverage: float
     not_introduced: str = ""  # a thing looked up that papers mention but none introduces
     concepts: tuple[Concept, ...] = ()
+    unmatched: str = ""  # a name asked about that no paper matching the rest mentions
 
 
 # The share of a looked-up name's words that the paper introducing it must introduce
@@ -404,6 +405,7 @@ def judge_relevance(
     min_similarity: float,
     similarity_margin: float,
     limit: int,
+    names: Set[str] = frozenset(),
 ) -> Relevance:
     """Papers whose text covers the question's key concepts well enough to answer from.
 
@@ -413,6 +415,10 @@ def judge_relevance(
     dev set). Beside the papers that
     cover enough, papers close in meaning (dense similarity within ``similarity_margin``
     of the best) that cover at least half as much may help; the rest only cost prompt time.
+
+    ``names``: the question's rare names (asked_names); each must be in the text of a
+    paper that may answer. Coverage weighs every word, so papers matching the rest of
+    "fixmatch: what confidence threshold for pseudo-labels?" cover it without "fixmatch".
     """
     covered = {h.paper_id: coverage(concepts, paper_words.get(h.paper_id, set())) for h in hits}
     best = max(covered.values(), default=0.0)
@@ -432,4 +438,39 @@ def judge_relevance(
         if covered[h.paper_id] >= min_coverage
         or (covered[h.paper_id] >= min_coverage / 2 and h.dense_similarity >= floor)
     ]
-    return Relevance(papers[:limit], missing, best, concepts=tuple(concepts))
+    papers = papers[:limit]
+    if not described(concepts, best):
+        for name in sorted(names):
+            if not any(is_known(name, paper_words.get(h.paper_id, set())) for h in papers):
+                unmatched = written(name, question)
+                return Relevance([], [], best, concepts=tuple(concepts), unmatched=unmatched)
+    return Relevance(papers, missing, best, concepts=tuple(concepts))
+
+
+# A name is rare when at most this many passages hold it: a thing a few passages mention,
+# not one the collection is about ("llava" in 2 chunks of 1,700; "llm" in hundreds).
+RARE_NAME_PASSAGES = 4
+
+
+def asked_names(
+    concepts: Sequence[Concept], is_rare: Callable[[str], bool], common_words: Set[str]
+) -> set[str]:
+    """The question's words that name a thing and that few passages hold: no everyday
+    English ("llava", "fixmatch", "openai"; not "plot", "collapse"), held by at most
+    RARE_NAME_PASSAGES passages (``is_rare``)."""
+    return {
+        c.term
+        for c in concepts
+        if c.known
+        and c.term not in common_words
+        and stem(c.term) not in common_words
+        and is_rare(c.term)
+    }
+
+
+def written(term: str, question: str) -> str:
+    """A folded term as the question writes it ("llava" → "LLaVA")."""
+    for word in TOKEN.findall(question):
+        if singular(word.lower()) == term:
+            return word
+    return term
