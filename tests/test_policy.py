@@ -8,6 +8,7 @@ from assistant.answer.evidence import Source
 from assistant.answer.policy import (
     Concept,
     Intent,
+    asked_names,
     asks_for_the_origin,
     check_claim,
     classify,
@@ -324,6 +325,43 @@ def test_a_thing_no_text_mentions_means_abstain_unless_the_question_describes_a_
     assert relevance.papers == [] and relevance.missing == ["FlashAttention"]
 
 
+@pytest.mark.parametrize(
+    ("term", "passages", "everyday", "name"),
+    [
+        ("fixmatch", 2, set(), True),  # no everyday word, two passages mention it
+        ("llava", 4, set(), True),
+        ("llm", 300, set(), False),  # what the collection is about: no rare name
+        ("plot", 1, {"plot"}, False),  # rare, but everyday English
+        ("collapsing", 1, {"collaps"}, False),  # everyday by its stem
+    ],
+)
+def test_asked_names_are_rare_words_of_no_everyday_english(term, passages, everyday, name):
+    found = [Concept(term, 4.0, True), Concept("threshold", 2.0, True)]
+    counts = {term: passages, "threshold": 1}
+    rare = asked_names(found, lambda t: counts[t] <= 4, {"threshold", *everyday})
+    assert rare == ({term} if name else set())
+
+
+def test_a_rare_name_no_matching_paper_holds_means_abstain():
+    # The close paper covers the rest of "fixmatch: which confidence threshold for
+    # pseudo labels?" and not "fixmatch"; a paper that holds it answers.
+    found = [Concept("fixmatch", 5.0, True), Concept("confidence", 3.0, True),
+             Concept("threshold", 3.0, True), Concept("pseudo", 3.0, True)]  # fmt: skip
+    words = {"close paper": {"confidence", "threshold", "pseudo"}}
+    options = dict(min_coverage=0.4, min_similarity=0.3, similarity_margin=0.1, limit=3)
+    question = "FixMatch: which confidence threshold for pseudo labels?"
+    refused = judge_relevance(question, HITS[:1], words, found, names={"fixmatch"}, **options)
+    assert refused.papers == [] and refused.unmatched == "FixMatch"
+    assert refused.missing == []
+    words["close paper"].add("fixmatch")
+    answered = judge_relevance(question, HITS[:1], words, found, names={"fixmatch"}, **options)
+    assert [h.title for h in answered.papers] == ["Close Paper"] and answered.unmatched == ""
+    # Without names to check (other kinds of question), coverage alone decides.
+    words["close paper"].discard("fixmatch")
+    plain = judge_relevance(question, HITS[:1], words, found, **options)
+    assert [h.title for h in plain.papers] == ["Close Paper"]
+
+
 ZEBRA = Source(1, hit("ZebraNet", 0.6), ["ZebraNet improves stripe mask accuracy by 7.5 points."])
 DRONES = Source(2, hit("Drones", 0.5), ["We count savanna wildlife herds from drone video."])
 
@@ -387,6 +425,21 @@ def test_check_claim(sentence, supported_by):
          ["MoLFormer", "BLMM"]),
         ("compare SuperHF and C-RLFT - they both skip PPO, right? how do they differ",
          ["SuperHF", "C-RLFT"]),
+        # After "vs", a comma ends the things compared; "all three" after it is no side.
+        ("ChrEn vs AfroLM, how do they each deal with low-resource languages?",
+         ["ChrEn", "AfroLM"]),
+        ("for a slide: HFT vs CoFiTune vs LoRAMoE, all three fight forgetting. how does each "
+         "do it?", ["HFT", "CoFiTune", "LoRAMoE"]),
+        # "their approaches" points at sides named before: not a side.
+        ("NNetnav and RCI both report on MiniWoB++ - how do their approaches differ?",
+         ["NNetnav", "RCI report"]),
+        ("RAD-DINO says drop language supervision, while the 'making the most of text "
+         "semantics' paper doubles down on text. how do their arguments differ?",
+         ["RAD-DINO says drop language supervision", "making the most of text semantics"]),
+        # Two titles in quotes are the sides, not a list in parentheses beside one.
+        ("Do 'Balancing the Budget' (SFT vs preference finetuning) and 'Preference "
+         "fine-tuning should leverage suboptimal data' agree? compare their takeaways",
+         ["Balancing the Budget", "Preference fine-tuning should leverage suboptimal data"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):

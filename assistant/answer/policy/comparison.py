@@ -40,8 +40,10 @@ COMPARING = re.compile(
     re.IGNORECASE,
 )
 # A side that only counts or points at the things compared ("compare these three: A, B
-# and C", "the two recsys papers"): they are named elsewhere in the message.
+# and C", "the two recsys papers"): they are named elsewhere in the message. So are the
+# things whose properties are compared ("how do their approaches differ?").
 POINTING = whole_words("these", "those", "them", "both", "two", "three", "2", "3")
+THEIR = whole_words("their")
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
 LISTS = whole_words("and", "or", r"vs\.?", "versus")
@@ -50,13 +52,19 @@ HELD = re.compile(PLACEHOLDER + r"(\d+)")
 
 
 def _sides_of(text: str) -> list[str]:
-    """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to."""
-    parts = VERSUS.split(text) if VERSUS.search(text) else SIDE_BREAK.split(text)
+    """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to.
+    After the last "vs", a comma ends the things compared ("A vs B vs C, all three fight
+    forgetting" compares A, B and C); ", and" goes on with them."""
+    if VERSUS.search(text):
+        parts = VERSUS.split(text)
+        parts[-1] = re.split(r",(?!\s*and\b)", parts[-1], maxsplit=1)[0]
+    else:
+        parts = SIDE_BREAK.split(text)
     sides: list[str] = []
     for part in parts:
         words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
         side = TAIL.sub("", words).strip(" ?.!:'\"")
-        if tokenize(side) and not POINTING.search(side):
+        if tokenize(side) and not POINTING.search(side) and not THEIR.search(side):
             sides.append(side)
         if side and side != words.strip(" ?.!:'\""):
             break  # what follows a side's tail is what they are compared on
@@ -93,7 +101,7 @@ def comparison_sides(question: str) -> list[str]:
     fight forgetting?" names them before the colon).
     """
     text = _plain(question)
-    for inner in PARENTHESIS.findall(text):
+    for inner in PARENTHESIS.findall(text) if len(QUOTED.findall(text)) < 2 else ():
         if LISTS.search(inner):  # "two papers called SPO (prompt ... and preference ...)"
             return _sides_of(inner)[:MOST_SIDES]
     # Each title in quotes or parentheses stands in the text as one placeholder word.
@@ -112,7 +120,7 @@ def comparison_sides(question: str) -> list[str]:
         key=lambda item: (
             len(item[1]) >= 2,
             bool(VERSUS.search(item[0])),
-            bool(COMPARING.search(item[0])),
+            bool(COMPARING.search(item[0])) and bool(item[1]),
             len(item[1]),
             sum(PLACEHOLDER in side for side in item[1]),
         ),
