@@ -9,6 +9,7 @@ from assistant.answer.policy import (
     Concept,
     Intent,
     asked_names,
+    asks_about_one,
     asks_for_the_origin,
     check_claim,
     classify,
@@ -30,6 +31,7 @@ from assistant.answer.policy import (
     refers_back,
     shared_by_sides,
     subject,
+    without_listing,
 )
 from assistant.answer.policy.spelling import correct_typos, correction
 from assistant.retrieval.hybrid import PaperHit, introduced_names, title_abbreviations
@@ -53,6 +55,7 @@ from assistant.text import build_vocabulary
         ("Are there any works on weak supervision?", False, Intent.TOPIC),
         ("Which papers do vision-language pretraining on chest X-rays?", False, Intent.TOPIC),
         ("Which recommender-system papers use implicit feedback?", False, Intent.TOPIC),
+        ("what masking ratio works best for segprompt?", False, Intent.FACT),  # the verb
         ("Find the paper that trains CLIP on satellite images.", False, Intent.LOOKUP),
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
         ("who originally proposed the bradley-terry model?", False, Intent.LOOKUP),
@@ -237,6 +240,12 @@ def test_key_concepts_weigh_rarity_and_ignore_case_and_chatter():
         ("segprompt", 5.0), ("open", 1.0), ("segmentation", 2.0)
     ]  # fmt: skip
     assert concepts("SegPrompt? My colleague at Stanford asked.") == concepts("SegPrompt?")
+    # Authors are people too: the paper is named by the rest ("wei et al's", "(he et al
+    # 2021)"); whether it is that paper is asked of what the paper introduces.
+    assert concepts("burns et al's segprompt paper?") == concepts("segprompt paper?")
+    assert concepts("segprompt (he et al 2021): open segmentation?") == concepts(
+        "segprompt: open segmentation?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -465,6 +474,24 @@ def test_comparison_sides(question, sides):
 def test_sides_named_after_the_words_that_point_at_them(question, sides, shared):
     assert comparison_sides(question) == sides
     assert shared_by_sides(question) == shared
+
+
+@pytest.mark.parametrize(
+    ("question", "one"),
+    [
+        ("electra paper - how much compute does replaced token detection save vs bert?", True),
+        ("the mamba paper (selective state spaces): what throughput gain vs transformers?",
+         True),
+        # Two things compared: each named, or a word that says it compares.
+        ("SPIN vs DPO: which needs less data?", False),
+        ("the SPIN paper vs DPO: how do they differ?", False),
+        ("LS-LLaMA vs the PPO-for-NLU paper: which route works?", False),
+        ("MeDSLIP vs TeminAL - how does each handle the radiology report side?", False),
+        ("contrast the original CLIP paper with Data Filtering Networks", False),
+    ],
+)  # fmt: skip
+def test_a_message_with_vs_may_ask_about_one_paper(question, one):
+    assert asks_about_one(question) is one
 
 
 @pytest.mark.parametrize(
@@ -736,7 +763,12 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
         ("tree of thoughts paper: success rate on game of 24?", "tree of thoughts"),
         ("how does SPIN work?", "SPIN"),
         ("how does whisper do multilingual asr?", "whisper"),
+        ("med-palm 2 paper, what score on medqa did it report?", "med-palm 2"),
+        ("hubert paper - how does its iterative clustering work? need the abstract", "hubert"),
+        ("masked autoencoders (he et al 2021), what masking ratio worked best?",
+         "masked autoencoders"),
         # No paper named as the subject.
+        ("whats the range of improvement they report?", ""),  # "report", the verb
         ("how does the model do on gsm8k?", ""),
         ("how did they do it?", ""),
         ("how does SPIN fine-tune a weak language model?", ""),
@@ -755,6 +787,9 @@ def test_named_thing(question, thing):
         ("what pooling did the original sentence-bert paper use?", True),
         ("the seminal dropout paper - what rate did they use?", True),
         ("first flan paper: how many tasks?", True),
+        ("what did the hubert paper itself propose?", True),
+        ("how many tokens was llama 2 trained on according to its own paper", True),
+        ("the rag paper by lewis et al 2020: rag-sequence or rag-token?", True),
         # The original of something else, or no paper asked for: no origin asked.
         ("how big was the drop vs the original test set?", False),
         ("how many image-text pairs was the original CLIP trained on", False),
@@ -772,6 +807,7 @@ def test_asks_for_the_origin(question, origin):
         ("is RAD-DINO in the March 14th feed?", True),
         ("which list is it in, the march one or the october one?", True),
         ("is it in the october list?", True),
+        ("is the burns et al weak-to-strong paper in the mar14 file?", True),
         # A month that is no listing's, or no listing named: a question of something else.
         ("was llmtune posted on mar 15?", False),
         ("what happened in march 2020?", False),
@@ -781,6 +817,9 @@ def test_asks_for_the_origin(question, origin):
 )  # fmt: skip
 def test_names_a_listing(question, names):
     assert names_a_listing(question, {"Mar 14", "Oct 9"}) is names
+    # What such a question asks about is the rest: "mar14" is no word of any paper.
+    rest = without_listing(question, {"Mar 14", "Oct 9"})
+    assert (rest != question) is names and not names_a_listing(rest, {"Mar 14", "Oct 9"})
 
 
 def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
@@ -814,6 +853,9 @@ def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
         ("which work uses an LLM to propose a configuration?", False),  # used, not introduced
         ("which paper introduced a new large multilingual instruction tuning benchmark "
          "dataset for speech?", False),
+        # An article says a thing is described: "a multiple-choice benchmark about ...".
+        ("Which paper introduced a multiple-choice benchmark about court case holdings?", False),
+        ("who proposed an llm-based knob tuner?", False),
     ],
 )  # fmt: skip
 def test_looks_up_a_name(question, expected):

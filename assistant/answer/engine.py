@@ -138,7 +138,7 @@ class Engine:
         thing = policy.named_thing(about) if intent is Intent.FACT else ""
         if (
             thing
-            and not policy.asks_for_the_origin(about)
+            and not policy.asks_for_the_origin(question)
             and policy.described(relevance.concepts, relevance.best_coverage)
         ):
             thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
@@ -303,6 +303,8 @@ class Engine:
         intent = policy.classify(question, has_history=bool(history))
         selection = self.search.select(scope)
         within = selection.paper_ids if selection else None
+        if intent is Intent.COMPARISON and policy.asks_about_one(question):
+            intent = Intent.FACT  # "electra paper - how much compute does it save vs bert?"
         if intent is Intent.FACT and history and self._continues(question, history, within):
             intent = Intent.FOLLOW_UP
         listing = policy.names_a_listing(question, self.search.listing_dates)
@@ -311,10 +313,12 @@ class Engine:
         k = top_k or self.settings.top_k
         if intent is Intent.TOPIC:  # every paper on the subject, not only the first few
             k = max(k, self.settings.listing_papers)
-        hits = self._retrieve(question, history, intent, k, within)
+        # What a question naming a listing asks about: "is RAD-DINO in the mar14 file?"
+        about = policy.without_listing(question, self.search.listing_dates) if listing else question
+        hits = self._retrieve(about, history, intent, k, within)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
-        judged = evidence_for = question
+        judged = evidence_for = about
         if intent is Intent.FOLLOW_UP:
             core = policy.core_question(question)
             judged = asked_about(core, history, follows=True)

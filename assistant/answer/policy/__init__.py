@@ -34,6 +34,7 @@ from assistant.answer.policy.claims import (
 )
 from assistant.answer.policy.comparison import (
     MOST_SIDES,
+    asks_about_one,
     comparison_sides,
     shared_by_sides,
 )
@@ -66,6 +67,7 @@ from assistant.answer.policy.intent import (
     core_question,
     names_a_listing,
     refers_back,
+    without_listing,
 )
 from assistant.answer.policy.planted import is_directive, is_planted_instruction
 from assistant.answer.policy.spelling import correct_typos
@@ -81,6 +83,7 @@ __all__ = [
     "Intent",
     "Relevance",
     "asked_names",
+    "asks_about_one",
     "asks_for_the_origin",
     "asks_quantity",
     "asks_where_to_get",
@@ -109,4 +112,5 @@ __all__ = [
     "shared_by_sides",
     "subject",
     "support",
+    "without_listing",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.policy.concepts import named_thing
 from assistant.answer.policy.intent import SEGMENT_BREAK, without_peripheral
 from assistant.text import tokenize, whole_words
 
@@ -44,6 +45,7 @@ COMPARING = re.compile(
 # things whose properties are compared ("how do their approaches differ?").
 POINTING = whole_words("these", "those", "them", "both", "two", "three", "2", "3")
 THEIR = whole_words("their")
+SIDES_END = re.compile(r",(?!\s*and\b)")
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
 LISTS = whole_words("and", "or", r"vs\.?", "versus")
@@ -57,7 +59,7 @@ def _sides_of(text: str) -> list[str]:
     forgetting" compares A, B and C); ", and" goes on with them."""
     if VERSUS.search(text):
         parts = VERSUS.split(text)
-        parts[-1] = re.split(r",(?!\s*and\b)", parts[-1], maxsplit=1)[0]
+        parts[-1] = SIDES_END.split(parts[-1], maxsplit=1)[0]
     else:
         parts = SIDE_BREAK.split(text)
     sides: list[str] = []
@@ -130,3 +132,19 @@ def comparison_sides(question: str) -> list[str]:
     if len(named) < 2:  # titles quoted elsewhere in the message
         named += [title for title in titles if title not in named]
     return named[:MOST_SIDES]
+
+
+# Words saying that each of two things or more is asked about.
+EACH = whole_words("each", "both")
+
+
+def asks_about_one(question: str) -> bool:
+    """Whether a message with "vs" asks about one paper it names, not two things: "electra
+    paper - how much compute does it save vs bert?", "the mamba paper: throughput gain vs
+    transformers?". The named paper ("the X paper", "X paper:") is none of the sides, and
+    no word says it compares ("compare", "differ", "contrast") or asks about each."""
+    thing = named_thing(question)
+    if not thing or COMPARING.search(question) or EACH.search(question):
+        return False
+    words = set(tokenize(thing))
+    return not any(words & set(tokenize(side)) for side in comparison_sides(question))

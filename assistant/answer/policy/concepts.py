@@ -23,6 +23,7 @@ from assistant.text import (
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
 from assistant.answer.policy.intent import (
+    AUTHORS,
     COMPARISON,
     LISTING_WORDS,
     METADATA_WORDS,
@@ -223,6 +224,8 @@ NAME_TAIL = whole_words(
     "by", "about", "showing", "shows", r"and\s+how", r"and\s+what", then=".*",
 )  # fmt: skip
 USED_BEFORE = whole_words("uses?", "using", "with", "to", "by", "for", "via", "from", "on", "about")
+# "introduced a benchmark of ...", "proposed an LLM-based tuner": a thing described, not named.
+DESCRIBED_BY_ARTICLE = re.compile(r"\s*(?:a|an)\s", re.IGNORECASE)
 # The words that say which paper ("the original CLIP paper"), not what it is called.
 NOT_NAMES = whole_words(
     "original", "famous", "first", "second", "third", "recent", "well-known", "seminal",
@@ -244,7 +247,10 @@ def _introduced_asked(question: str) -> str | None:
     verb = INTRODUCING.search(core)
     if not verb or USED_BEFORE.search(core[: verb.start()]):
         return None
-    return NAME_TAIL.sub("", NOT_NAMES.sub(" ", core[verb.end() :]))
+    asked = core[verb.end() :]
+    if DESCRIBED_BY_ARTICLE.match(asked):
+        return None  # "introduced a multiple-choice benchmark about ...": a description
+    return NAME_TAIL.sub("", NOT_NAMES.sub(" ", asked))
 
 
 def looks_up_a_name(question: str) -> bool:
@@ -315,8 +321,11 @@ def introduced_by_none(
 NAMED_THING = re.compile(
     # "the llama 2 paper", "the olmo 2 technical report", "the contrastive predictive
     # coding (CPC) paper"; a message opening with its paper: "tree of thoughts paper: ..."
-    r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)\s+(?:paper|(?:technical\s+)?report)\b"
-    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\s*[:\u2014\u2013'\"-]"
+    r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)(?<!\bthey)(?<!\bwe)(?<!\byou)"
+    r"\s+(?:paper|(?:technical\s+)?report)\b"  # not "the gain they report"
+    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\s*[:,\u2014\u2013'\"-]"
+    # "masked autoencoders (he et al 2021), ...", "mae by he et al: ...": named by its authors
+    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?:\(|\bby\s)\s*[\w'-]+\s+et\s+al\b"
     # "how does flashattention work?", "how does whisper do multilingual asr?"; not "how
     # does the model do on gsm8k?" nor "how did they do it?"
     r"|^\W*how\s+(?:does|do|did)\s+(?!(?:the|a|an|this|that|these|those|it|its|they|their|"
@@ -329,20 +338,30 @@ NAMED_THING = re.compile(
 def named_thing(question: str) -> str:
     """The thing a question of fact names as its subject ("the X paper", "how does X
     work?"), or ""."""
-    found = NAMED_THING.search(core_question(question))
-    return next((group for group in found.groups() if group), "") if found else ""
+    # The message too, for a name its asking part lost at a dash ("hubert paper - how ...")
+    # or with its authors ("masked autoencoders (he et al 2021), ...").
+    for text in (core_question(question), without_peripheral(question), question):
+        if found := NAMED_THING.search(text):
+            return next(group for group in found.groups() if group)
+    return ""
 
 
 # "the original X paper", "the seminal X paper": the paper that introduced X, asked for
 # as such; some paper must introduce X, however well the rest of the question describes
 # what it asks ("what pooling did the original sentence-bert paper use?").
 ORIGIN = re.compile(
-    r"\b(?:original|seminal|first)\s+(?:[\w.+'()-]+\s+){0,3}?(?:paper|report)\b", re.IGNORECASE
+    r"\b(?:original|seminal|first)\s+(?:[\w.+'()-]+\s+){0,3}?(?:paper|report|abstract)\b"
+    # "the paper itself", "according to its own paper": that paper
+    r"|\bpaper\s+itself\b|\b(?:its|their)\s+own\s+paper\b",
+    re.IGNORECASE,
 )
 
 
 def asks_for_the_origin(question: str) -> bool:
-    return bool(ORIGIN.search(core_question(question)))
+    """Whether the question asks for the paper that introduced what it names: "the
+    original X paper", "the X paper itself", or X cited by its authors ("(he et al 2021)"),
+    who are peripheral to what it asks (intent.AUTHORS)."""
+    return bool(ORIGIN.search(core_question(question)) or AUTHORS.search(question))
 
 
 def named_papers(

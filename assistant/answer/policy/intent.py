@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from enum import StrEnum
@@ -36,6 +37,7 @@ TOPIC = re.compile(
     r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b"
     # "which papers ...", "what recommender-system works ...": plural asks for a list.
     r"|^\s*(which|what)\s+([\w-]+\s+){0,2}?(papers|works|studies|articles|publications)\b"
+    r"(?!\s+(best|better|worse|well))"  # "what masking ratio works best": the verb
     r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b"
     # "list the medical imaging papers", "give me everything in the collection on X",
     # "remote sensing stuff - anything?"
@@ -115,6 +117,11 @@ FOLLOW_UP = re.compile(
 SEGMENT_BREAK = re.compile(r"(?<=[.?!:;])\s+|\s+[-\u2013\u2014]+\s+|\n+")
 # Requests about the answer's form, length or audience, and greetings: they shape the
 # reply, never what it is about, so they never count as concepts.
+# A paper cited by its authors: "burns et al's", "he et al 2021", "by wei et al.".
+AUTHORS = re.compile(
+    r"\b(?:by\s+)?[\w'-]+\s+et\s+al\b\.?(?:\s*,?\s*\(?(?:19|20)\d\d\)?)?(?:'s)?",
+    re.IGNORECASE,
+)
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
     # An answer acknowledged before the next question: "ok and ...", "cool, and ...".
@@ -145,7 +152,9 @@ PERIPHERAL = re.compile(
     r"co-?workers?|friends?|professors?|prof|teachers?|tas?|mentors?|class-?mates?|"
     r"group-?mates?|manager|boss)(?![\w-])"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
-    r"discord|slack)(?![\w-])",
+    r"discord|slack)(?![\w-])"
+    # The authors a paper is cited by: "burns et al's", "(he et al 2021)", "by wei et al.".
+    r"|" + AUTHORS.pattern,
     re.IGNORECASE,
 )
 # A segment that asks: it ends with a question mark, or opens with a question word,
@@ -224,19 +233,32 @@ def asking_part(question: str) -> str:
 def names_a_listing(question: str, dates: Iterable[str]) -> bool:
     """Whether a question names the day of one of the collection's listings, as the records
     give it ("Mar 14"): "was llmtune posted on mar 14 or oct 9?", "the march one or the
-    october one?". It asks about a paper's record, whatever its other words. A month
-    without its day counts when it names a listing ("the march one", "the october list")."""
+    october one?", "in the mar14 file?". It asks about a paper's record, whatever its other
+    words. A month without its day counts when it names a listing ("the march one", "the
+    october list")."""
+    pattern = _listing_days(tuple(dates))
+    return bool(pattern and pattern.search(question))
+
+
+def without_listing(question: str, dates: Iterable[str]) -> str:
+    """The question without the listing days it names: what it asks about ("is RAD-DINO
+    in the mar14 file?" is about RAD-DINO; "mar14" is no word of any paper)."""
+    pattern = _listing_days(tuple(dates))
+    return " ".join(pattern.sub(" ", question).split()) if pattern else question
+
+
+@functools.lru_cache(maxsize=8)
+def _listing_days(dates: tuple[str, ...]) -> re.Pattern[str] | None:
+    days = []
     for date in dates:
         found = re.match(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})\b", date)
         if not found or found.group(1).title() not in MONTHS:
             continue
         short = found.group(1).lower()
         full = MONTHS[found.group(1).title()].lower()
-        day = rf"(?:{short}|{full})\.?\s+0?{int(found.group(2))}(?:st|nd|rd|th)?\b"
-        alone = rf"|\b{full}\s+(?:\w+\s+)?(?:one|list|listing|feed|file|batch)s?\b"
-        if re.search(rf"\b{day}{alone}", question, re.IGNORECASE):
-            return True
-    return False
+        days.append(rf"\b(?:{short}|{full})\.?\s*0?{int(found.group(2))}(?:st|nd|rd|th)?\b")
+        days.append(rf"\b{full}\s+(?:\w+\s+)?(?:one|list|listing|feed|file|batch)s?\b")
+    return re.compile("|".join(days), re.IGNORECASE) if days else None
 
 
 MONTHS = {calendar.month_abbr[n]: calendar.month_name[n] for n in range(1, 13)}
