@@ -30,6 +30,7 @@ from assistant.answer.policy import (
     names_a_listing,
     refers_back,
     shared_by_sides,
+    shared_name,
     subject,
     without_listing,
 )
@@ -492,6 +493,21 @@ def test_sides_named_after_the_words_that_point_at_them(question, sides, shared)
 )  # fmt: skip
 def test_a_message_with_vs_may_ask_about_one_paper(question, one):
     assert asks_about_one(question) is one
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("wait there are two papers called SPO in here?? what's the difference", "SPO"),
+        ("2 papers both abbreviated SPO - what does each optimize?", "SPO"),
+        ("the two works named 'CLEAR': how do they differ?", "CLEAR"),
+        # No name shared: the sides are named, or a paper is called something once.
+        ("compare SPO and DPO", ""),
+        ("the paper called SPO: what does it optimize?", ""),
+    ],
+)  # fmt: skip
+def test_shared_name(question, name):
+    assert shared_name(question) == name
 
 
 @pytest.mark.parametrize(

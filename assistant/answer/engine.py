@@ -264,6 +264,17 @@ class Engine:
         paper covers."""
         found: list[PaperHit] = []
         absent: list[str] = []
+        if name := policy.shared_name(question):  # "two papers called SPO": each one
+            hits = self.search.search(name, self.settings.top_k, introduced=True, within=within)
+            introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+            found = [
+                hit
+                for hit in hits
+                if policy.is_known(name.lower(), introduced.get(hit.paper_id, set()))
+            ]
+            if len(found) >= 2:
+                return found[: policy.MOST_SIDES], []
+            found = []
         shared = policy.shared_by_sides(question)
         for side in policy.comparison_sides(question):
             query = f"{side} {shared}" if shared else side

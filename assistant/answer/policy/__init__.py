@@ -37,6 +37,7 @@ from assistant.answer.policy.comparison import (
     asks_about_one,
     comparison_sides,
     shared_by_sides,
+    shared_name,
 )
 from assistant.answer.policy.concepts import (
     NAME_LOOKUP_CONCEPTS,
@@ -110,6 +111,7 @@ __all__ = [
     "numbers",
     "refers_back",
     "shared_by_sides",
+    "shared_name",
     "subject",
     "support",
     "without_listing",

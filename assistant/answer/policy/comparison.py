@@ -134,6 +134,22 @@ def comparison_sides(question: str) -> list[str]:
     return named[:MOST_SIDES]
 
 
+# "two papers called SPO", "2 papers both abbreviated SPO": the sides share one name.
+SHARED_NAME = re.compile(
+    r"\b(?:papers|works|ones|methods)\s+(?:\w+\s+)?(?:called|named|abbreviated(?:\s+as)?)"
+    r"\s+['\"\u2018\u201c]?([\w.+-]+)",
+    re.IGNORECASE,
+)
+
+
+def shared_name(question: str) -> str:
+    """The name the things compared share, when the message says several papers go by it
+    ("wait there are two papers called SPO in here?? what's the difference between
+    them"): each paper that introduces it is a side. "" when none is said."""
+    found = SHARED_NAME.search(question)
+    return found.group(1) if found else ""
+
+
 # Words saying that each of two things or more is asked about.
 EACH = whole_words("each", "both")
 
