@@ -135,7 +135,7 @@ class Engine:
                 else frozenset()
             ),
         )
-        thing = policy.named_thing(about) if intent is Intent.FACT else ""
+        thing = policy.named_thing(question) if intent is Intent.FACT else ""
         if (
             thing
             and not policy.asks_for_the_origin(question)
