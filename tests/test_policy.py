@@ -446,6 +446,9 @@ def test_check_claim(sentence, supported_by):
         ("RAD-DINO says drop language supervision, while the 'making the most of text "
          "semantics' paper doubles down on text. how do their arguments differ?",
          ["RAD-DINO says drop language supervision", "making the most of text semantics"]),
+        # A title quoted inside parentheses is one side, as written.
+        ("Compare SimCLRv2 ('big self-supervised models...'), SiT and Selfie",
+         ["big self-supervised models...", "SiT", "Selfie"]),
         # Two titles in quotes are the sides, not a list in parentheses beside one.
         ("Do 'Balancing the Budget' (SFT vs preference finetuning) and 'Preference "
          "fine-tuning should leverage suboptimal data' agree? compare their takeaways",

@@ -110,7 +110,8 @@ def comparison_sides(question: str) -> list[str]:
     titles: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        titles.append(match.group(1).strip())
+        # A quoted title in parentheses is held twice: the second time, as itself.
+        titles.append(HELD.sub(lambda held: titles[int(held.group(1))], match.group(1).strip()))
         return f" {PLACEHOLDER}{len(titles) - 1} "
 
     segments = _segments(PARENTHESIS.sub(hold, QUOTED.sub(hold, text)))
