@@ -531,3 +531,32 @@ def fake_index_for(settings):
     from tests.fakes import FakeEmbeddings
 
     return PaperIndex(settings, FakeEmbeddings())
+
+
+HERD_PAPERS = {
+    "Counting Savanna Herds from Drones": (
+        "We count savanna herds from drone video with a new detector. "
+        "Our detector beats MegaDet by 4 points of counting accuracy on aerial herds."
+    ),
+    "ZebraNet: Segmenting Zebra Stripes": ZEBRA_PAPERS["ZebraNet: Segmenting Zebra Stripes"],
+}
+
+
+def test_a_name_the_paper_mentions_in_passing_is_answered_by_its_quote_alone(
+    tmp_path, settings, fake_index
+):
+    # The drone paper compares against MegaDet once: what the model would write about
+    # MegaDet's accuracy could only be invented, so its quote is the answer and says so.
+    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
+           progress=False)  # fmt: skip
+    model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
+    engine_settings = settings.model_copy(update={"min_similarity": 0.2, "similarity_margin": 1.0})
+    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
+    answer = engine.ask("how accurate is megadet on aerial herds?")
+    assert not answer.abstained and model.calls == []
+    assert "beats MegaDet by 4 points" in answer.text
+    assert answer.text.endswith("(It mentions 'megadet' only in passing.)")
+    assert [c.title for c in answer.citations] == ["Counting Savanna Herds from Drones"]
+    # A paper's own name (in its title) is no passing mention: the model answers.
+    answer = engine.ask("how much does zebranet improve stripe mask accuracy?")
+    assert len(model.calls) == 1 and "only in passing" not in answer.text

@@ -23,6 +23,7 @@ from assistant.answer.policy import (
     judge_relevance,
     key_concepts,
     looks_up_a_name,
+    mentioned_in_passing,
     missing_concepts,
     name_test,
     named_papers,
@@ -333,6 +334,22 @@ def test_a_thing_no_text_mentions_means_abstain_unless_the_question_describes_a_
         min_coverage=0.0, min_similarity=0.0, similarity_margin=1.0, limit=3,
     )  # fmt: skip
     assert relevance.papers == [] and relevance.missing == ["FlashAttention"]
+
+
+@pytest.mark.parametrize(
+    ("names", "naming", "mentions", "passing"),
+    [
+        ({"orpo"}, {"asft"}, {"orpo": 1}, "orpo"),  # compared against once
+        ({"fixmatch", "iou"}, {"semicd"}, {"fixmatch": 2, "iou": 2}, "fixmatch"),
+        # The paper's own name: in what it introduces, or held often enough.
+        ({"asft"}, {"asft"}, {"asft": 1}, ""),
+        ({"teminal"}, set(), {"teminal": 5}, ""),
+        ({"orpo", "asft"}, {"asft"}, {"orpo": 1, "asft": 4}, ""),  # about one of them
+        (set(), {"asft"}, {}, ""),  # no rare name asked
+    ],
+)  # fmt: skip
+def test_mentioned_in_passing(names, naming, mentions, passing):
+    assert mentioned_in_passing(names, naming, lambda term: mentions.get(term, 0)) == passing
 
 
 @pytest.mark.parametrize(

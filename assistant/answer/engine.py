@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
 from assistant.retrieval.scope import Scope
-from assistant.text import WORD
+from assistant.text import WORD, singular, tokenize
 
 
 class ChatModel(Protocol):
@@ -248,6 +249,26 @@ class Engine:
         alone = self.search.search(about, k, within=within)
         return not self.relevance(question, alone).papers
 
+    def _in_passing(
+        self, question: str, relevance: policy.Relevance, relevant: list[PaperHit]
+    ) -> str:
+        """The rare name a question of fact asks about that the answering paper only
+        mentions in passing, as the question writes it; "" when the paper is about it."""
+        if not relevant or policy.described(relevance.concepts, relevance.best_coverage):
+            return ""  # the question describes its paper; the name is how it is measured
+        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
+        names = policy.asked_names(relevance.concepts, rare, common_words())
+        if not names:
+            return ""
+        top = relevant[0].paper_id
+        record = self.index.papers([top]).get(top, {})
+        held = Counter(
+            singular(t) for t in tokenize(f"{record.get('title', '')} {record.get('abstract', '')}")
+        )
+        naming = self.search.naming_words([top]).get(top, set())
+        name = policy.mentioned_in_passing(names, naming, lambda term: held[term])
+        return policy.written(name, question) if name else ""
+
     def _concepts(self, about: str) -> list[policy.Concept]:
         return policy.key_concepts(
             about,
@@ -340,6 +361,10 @@ class Engine:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
             relevant = []
+        # A question of fact about a name the answering paper only mentions in passing
+        # ("whats the orpo loss"): its quote is what the collection says; the model is
+        # not asked, since what it would write about the name could only be invented.
+        passing = self._in_passing(question, relevance, relevant) if intent is Intent.FACT else ""
         if intent is Intent.COMPARISON:
             sides, absent = self._sides(question, within)
             if len(sides) + len(absent) >= 2:
@@ -427,8 +452,11 @@ class Engine:
                 timings["first_quote_ms"] = timings["first_text_ms"]
             yield opening
         pieces, first_token_at, context_tokens = 0, None, 0
+        passing_note = (
+            f"\n\n(It mentions '{passing}' only in passing.)" if quoted and passing else ""
+        )
         # A lookup's titles and quote, a listing's quoted papers answer them: no model.
-        if intent not in (Intent.LOOKUP, Intent.TOPIC):
+        if intent not in (Intent.LOOKUP, Intent.TOPIC) and not passing_note:
             waiting = time.perf_counter()
             with self._generating:
                 timings["model_wait_ms"] = _ms(waiting)
@@ -467,6 +495,8 @@ class Engine:
         if tail := writer.finish(must_cite):
             timings.setdefault("first_text_ms", _ms(started))
             yield tail
+        if passing_note:
+            yield passing_note
         finished = time.perf_counter()
         timings["total_ms"] = round((finished - started) * 1000, 1)
         if first_token_at is not None:  # the model wrote
@@ -494,7 +524,7 @@ class Engine:
             return
         yield Answer(
             asked,
-            prefix + writer.text,
+            prefix + writer.text + passing_note,
             False,
             "lookup" if intent is Intent.LOOKUP else "answer",
             writer.citations(),

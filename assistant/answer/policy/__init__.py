@@ -53,12 +53,14 @@ from assistant.answer.policy.concepts import (
     judge_relevance,
     key_concepts,
     looks_up_a_name,
+    mentioned_in_passing,
     missing_concepts,
     name_parts,
     name_test,
     named_papers,
     named_thing,
     subject,
+    written,
 )
 from assistant.answer.policy.intent import (
     Intent,
@@ -102,6 +104,7 @@ __all__ = [
     "judge_relevance",
     "key_concepts",
     "looks_up_a_name",
+    "mentioned_in_passing",
     "missing_concepts",
     "name_parts",
     "name_test",
@@ -115,4 +118,5 @@ __all__ = [
     "subject",
     "support",
     "without_listing",
+    "written",
 ]

@@ -487,6 +487,27 @@ def asked_names(
     }
 
 
+# A paper that holds a name this many times is about it (its own method, dataset or
+# model, even where no sentence says it introduces it: "TeminAL" 5 times, "OVM" 4); fewer,
+# and not in its title or what it introduces, it mentions the name in passing ("ORPO" once
+# in ASFT's abstract, "Med-PaLM 2" once in Medprompt's).
+OWN_NAME_MENTIONS = 3
+
+
+def mentioned_in_passing(names: Set[str], naming: set[str], mentions: Callable[[str], int]) -> str:
+    """Of a question's rare names (asked_names), the one the answering paper only
+    mentions in passing, when it is about none of them: none is in its title or what it
+    introduces (``naming``), none is held OWN_NAME_MENTIONS times (``mentions``). What the
+    model would write about that name could only be invented ("The ORPO loss is a variant
+    of the DPO loss optimized for faster data generation", from a paper that compares
+    against ORPO once). "" when the paper is about one of them, or none was asked."""
+    if not names or any(
+        is_known(name, naming) or mentions(name) >= OWN_NAME_MENTIONS for name in names
+    ):
+        return ""
+    return min(names)
+
+
 def written(term: str, question: str) -> str:
     """A folded term as the question writes it ("llava" → "LLaVA")."""
     for word in TOKEN.findall(question):
