@@ -58,6 +58,7 @@ from assistant.text import build_vocabulary
         ("Which papers do vision-language pretraining on chest X-rays?", False, Intent.TOPIC),
         ("Which recommender-system papers use implicit feedback?", False, Intent.TOPIC),
         ("what masking ratio works best for segprompt?", False, Intent.FACT),  # the verb
+        ("two papers called SPO?? whats the diff", False, Intent.COMPARISON),
         ("Find the paper that trains CLIP on satellite images.", False, Intent.LOOKUP),
         ("Who proposed weak-to-strong generalization?", False, Intent.LOOKUP),
         ("who originally proposed the bradley-terry model?", False, Intent.LOOKUP),
@@ -200,7 +201,9 @@ def test_is_known(term, known):
         ("hi, quick q for my reading group: whats the main claim of the spin paper?",
          "whats the main claim of the spin paper?"),
         # Who pointed the asker here, and where: no concept of the question.
-        ("my labmate swears there's a paper on spin?", "swears there's a paper on spin?"),
+        ("my labmate swears there's a paper on spin?", "there's a paper on spin?"),
+        ("my advisor asked: is rad-dino in the mar14 file or oct?",
+         ": is rad-dino in the mar14 file or oct?"),
         ("saw it on twitter: which paper introduced spin?",
          "saw it : which paper introduced spin?"),
         # Not a person nor a platform: "x-rays", "ta-based", "a friendly model".

@@ -452,9 +452,7 @@ class Engine:
                 timings["first_quote_ms"] = timings["first_text_ms"]
             yield opening
         pieces, first_token_at, context_tokens = 0, None, 0
-        passing_note = (
-            f"\n\n(It mentions '{passing}' only in passing.)" if quoted and passing else ""
-        )
+        passing_note = f"(It mentions '{passing}' only in passing.)" if quoted and passing else ""
         # A lookup's titles and quote, a listing's quoted papers answer them: no model.
         if intent not in (Intent.LOOKUP, Intent.TOPIC) and not passing_note:
             waiting = time.perf_counter()

@@ -24,7 +24,7 @@ class Intent(StrEnum):
 
 _PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
 COMPARISON = re.compile(
-    r"\b(compare[ds]?|comparing|comparison|versus|vs\.?|differ(s|ence|ences)?|contrast)\b"
+    r"\b(compare[ds]?|comparing|comparison|versus|vs\.?|differ(s|ence|ences)?|diff|contrast)\b"
     r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores)\s+(better|best|worse|more|less)\b"
     r"|\b(better|worse)\s+than\b"
     # "what does each one optimize?": two or more papers, each asked about.
@@ -151,6 +151,7 @@ PERIPHERAL = re.compile(
     r"|\b(my|our|a)\s+(\w+\s+)?(lab-?mates?|advis[eo]rs?|supervisors?|pi|colleagues?|"
     r"co-?workers?|friends?|professors?|prof|teachers?|tas?|mentors?|class-?mates?|"
     r"group-?mates?|manager|boss)(?![\w-])"
+    r"(\s+(asked|asks|said|says|mentioned|swears|thinks|told\s+me|wants\s+to\s+know)\b)?"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
     r"discord|slack)(?![\w-])"
     # The authors a paper is cited by: "burns et al's", "(he et al 2021)", "by wei et al.".
