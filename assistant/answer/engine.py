@@ -116,7 +116,6 @@ class Engine:
         a topic listing keeps every one that does, up to ``listing_papers``."""
         about = policy.subject(question, intent)
         concepts = self._concepts(about)
-        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
         relevance = policy.judge_relevance(
             about,
             hits,
@@ -130,11 +129,7 @@ class Engine:
                 if intent is Intent.TOPIC
                 else self.settings.answer_papers
             ),
-            names=(
-                policy.asked_names(concepts, rare, common_words())
-                if intent in NAMES_CHECKED
-                else frozenset()
-            ),
+            names=self._asked_names(concepts) if intent in NAMES_CHECKED else frozenset(),
         )
         thing = policy.named_thing(question) if intent is Intent.FACT else ""
         if (
@@ -249,25 +244,24 @@ class Engine:
         alone = self.search.search(about, k, within=within)
         return not self.relevance(question, alone).papers
 
-    def _in_passing(
-        self, question: str, relevance: policy.Relevance, relevant: list[PaperHit]
-    ) -> str:
-        """The rare name a question of fact asks about that the answering paper only
-        mentions in passing, as the question writes it; "" when the paper is about it."""
-        if not relevant or policy.described(relevance.concepts, relevance.best_coverage):
+    def _in_passing(self, question: str, relevance: policy.Relevance, source: Source) -> str:
+        """The rare name a question of fact asks about that the answering paper (its
+        evidence ``source``) only mentions in passing, as the question writes it; "" when
+        the paper is about it."""
+        if policy.described(relevance.concepts, relevance.best_coverage):
             return ""  # the question describes its paper; the name is how it is measured
-        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
-        names = policy.asked_names(relevance.concepts, rare, common_words())
+        names = self._asked_names(list(relevance.concepts))
         if not names:
             return ""
-        top = relevant[0].paper_id
-        record = self.index.papers([top]).get(top, {})
-        held = Counter(
-            singular(t) for t in tokenize(f"{record.get('title', '')} {record.get('abstract', '')}")
-        )
-        naming = self.search.naming_words([top]).get(top, set())
+        paper_id = source.hit.paper_id
+        held = Counter(singular(t) for t in tokenize(f"{source.title()} {source.abstract}"))
+        naming = self.search.naming_words([paper_id]).get(paper_id, set())
         name = policy.mentioned_in_passing(names, naming, lambda term: held[term])
         return policy.written(name, question) if name else ""
+
+    def _asked_names(self, concepts: list[policy.Concept]) -> set[str]:
+        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
+        return policy.asked_names(concepts, rare, common_words())
 
     def _concepts(self, about: str) -> list[policy.Concept]:
         return policy.key_concepts(
@@ -288,14 +282,13 @@ class Engine:
         if name := policy.shared_name(question):  # "two papers called SPO": each one
             hits = self.search.search(name, self.settings.top_k, introduced=True, within=within)
             introduced = self.search.introduced_words([hit.paper_id for hit in hits])
-            found = [
+            named = [
                 hit
                 for hit in hits
                 if policy.is_known(name.lower(), introduced.get(hit.paper_id, set()))
             ]
-            if len(found) >= 2:
-                return found[: policy.MOST_SIDES], []
-            found = []
+            if len(named) >= 2:
+                return named[: policy.MOST_SIDES], []
         shared = policy.shared_by_sides(question)
         for side in policy.comparison_sides(question):
             query = f"{side} {shared}" if shared else side
@@ -361,10 +354,6 @@ class Engine:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
             relevant = []
-        # A question of fact about a name the answering paper only mentions in passing
-        # ("whats the orpo loss"): its quote is what the collection says; the model is
-        # not asked, since what it would write about the name could only be invented.
-        passing = self._in_passing(question, relevance, relevant) if intent is Intent.FACT else ""
         if intent is Intent.COMPARISON:
             sides, absent = self._sides(question, within)
             if len(sides) + len(absent) >= 2:
@@ -421,6 +410,14 @@ class Engine:
         # A listing's model reads the first few papers' evidence; the rest are quoted only.
         read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
         sources = self._evidence(evidence_for, read, intent, asked=question)
+        # A question of fact about a name the answering paper only mentions in passing
+        # ("whats the orpo loss"): its quote is what the collection says; the model is
+        # not asked, since what it would write about the name could only be invented.
+        passing = (
+            self._in_passing(question, relevance, sources[0])
+            if intent is Intent.FACT and sources
+            else ""
+        )
         if intent is Intent.TOPIC:
             sources += listed_sources(judged, relevant[len(read) :], len(sources) + 1)
         # In a comparison the things compared are names too: a sentence about one of
