@@ -12,6 +12,7 @@ from assistant.answer.prompts import NOT_FOUND
 from assistant.answer.result import Answer
 from assistant.index.ingest import ingest
 from assistant.retrieval.hybrid import HybridSearch
+from assistant.ui.html import reply_markdown
 from tests.corpora import ZEBRA_PAPERS, write_daily
 from tests.fakes import FakeChatModel
 
@@ -542,21 +543,27 @@ HERD_PAPERS = {
 }
 
 
-def test_a_name_the_paper_mentions_in_passing_is_answered_by_its_quote_alone(
+def test_a_name_the_paper_mentions_in_passing_is_no_paper_of_the_collection(
     tmp_path, settings, fake_index
 ):
-    # The drone paper compares against MegaDet once: what the model would write about
-    # MegaDet's accuracy could only be invented, so its quote is the answer and says so.
+    # The drone paper compares against MegaDet once: no indexed paper is about MegaDet, and
+    # what the model would write about its accuracy could only be invented. The answer
+    # says so, then quotes where it is mentioned.
     ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
            progress=False)  # fmt: skip
     model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
     engine_settings = settings.model_copy(update={"min_similarity": 0.2, "similarity_margin": 1.0})
     engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
-    answer = engine.ask("how accurate is megadet on aerial herds?")
-    assert not answer.abstained and model.calls == []
+    answer = engine.ask("how accurate is megadet?")
+    assert answer.abstained and model.calls == []
+    assert answer.text.startswith("No indexed paper is about 'megadet'; one mentions it in passing")
     assert "beats MegaDet by 4 points" in answer.text
-    assert answer.text.endswith("(It mentions 'megadet' only in passing.)")
     assert [c.title for c in answer.citations] == ["Counting Savanna Herds from Drones"]
+    assert "**References**\n[1] Counting Savanna Herds from Drones" in reply_markdown(answer)
     # A paper's own name (in its title) is no passing mention: the model answers.
     answer = engine.ask("how much does zebranet improve stripe mask accuracy?")
-    assert len(model.calls) == 1 and "only in passing" not in answer.text
+    assert len(model.calls) == 1 and "in passing" not in answer.text and not answer.abstained
+    # Nor is a name asked about in the paper's own subject, a rare word its title holds:
+    # the paper answers, and the model's invented figure is dropped by the check.
+    answer = engine.ask("how accurate is megadet on aerial herds?")
+    assert len(model.calls) == 2 and not answer.abstained and "90 percent" not in answer.text

@@ -34,9 +34,15 @@ from assistant.answer.policy import (
     shared_name,
     subject,
     without_listing,
+    written,
 )
 from assistant.answer.policy.spelling import correct_typos, correction
-from assistant.retrieval.hybrid import PaperHit, introduced_names, title_abbreviations
+from assistant.retrieval.hybrid import (
+    PaperHit,
+    introduced_names,
+    owned_names,
+    title_abbreviations,
+)
 from assistant.text import build_vocabulary
 
 
@@ -353,6 +359,48 @@ def test_a_thing_no_text_mentions_means_abstain_unless_the_question_describes_a_
 )  # fmt: skip
 def test_mentioned_in_passing(names, naming, mentions, passing):
     assert mentioned_in_passing(names, naming, lambda term: mentions.get(term, 0)) == passing
+
+
+@pytest.mark.parametrize(
+    ("rare", "naming", "passing"),
+    [
+        # "SAMI-trained mixtral-8x7b - what win rate?": SAMI (an everyday word too) is the
+        # paper's own, so the question asks about its subject, mixtral in it.
+        ({"sami"}, {"sami", "alignment"}, ""),
+        ({"sami"}, {"alignment"}, "mixtral"),  # a rare word the paper does not own
+        (set(), {"sami"}, "mixtral"),
+    ],
+)  # fmt: skip
+def test_a_rare_word_the_paper_owns_means_the_question_is_about_it(rare, naming, passing):
+    assert mentioned_in_passing({"mixtral"}, naming, lambda term: 1, rare) == passing
+
+
+@pytest.mark.parametrize(
+    ("abstract", "owned"),
+    [
+        ("This report describes our JDExplore d-team's submission Vega v1 on GLUE.",
+         ["JDExplore "]),
+        ("We show that our SAMI method and our LS-LLaMA model work.", ["SAMI ", "LS-LLaMA "]),
+        # Not a name, nor what the sentence goes on to say after one.
+        ("Our detector beats MegaDet by 4 points.", []),
+        ("We report our results against ORPO.", []),
+    ],
+)  # fmt: skip
+def test_owned_names(abstract, owned):
+    assert owned_names(abstract) == owned
+
+
+@pytest.mark.parametrize(
+    ("term", "question", "shown"),
+    [
+        ("llava", "how did llava make its data?", "llava"),
+        ("esm", "what did the ESM-2 paper report?", "ESM-2"),
+        ("jdexplore", "What GLUE score did JDExplore's Vega v1 reach?", "JDExplore"),
+        ("orpo", "what is the loss?", "orpo"),  # not in the question: the term itself
+    ],
+)  # fmt: skip
+def test_a_term_is_shown_in_the_whole_word_the_question_writes(term, question, shown):
+    assert written(term, question) == shown
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from collections import Counter
@@ -32,9 +31,9 @@ from assistant.index.chunking import count_tokens
 from assistant.index.embeddings import common_words
 from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
-from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse
+from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse, owned_names
 from assistant.retrieval.scope import Scope
-from assistant.text import WORD, singular, tokenize
+from assistant.text import WORD, build_vocabulary, singular, tokenize
 
 
 class ChatModel(Protocol):
@@ -256,12 +255,16 @@ class Engine:
         paper_id = source.hit.paper_id
         held = Counter(singular(t) for t in tokenize(f"{source.title()} {source.abstract}"))
         naming = self.search.naming_words([paper_id]).get(paper_id, set())
-        name = policy.mentioned_in_passing(names, naming, lambda term: held[term])
+        naming |= build_vocabulary(owned_names(source.abstract))
+        rare = {c.term for c in relevance.concepts if self._is_rare_name(c.term)}
+        name = policy.mentioned_in_passing(names, naming, lambda term: held[term], rare)
         return policy.written(name, question) if name else ""
 
     def _asked_names(self, concepts: list[policy.Concept]) -> set[str]:
-        rare = functools.partial(self.search.is_rare, at_most=policy.RARE_NAME_PASSAGES)
-        return policy.asked_names(concepts, rare, common_words())
+        return policy.asked_names(concepts, self._is_rare_name, common_words())
+
+    def _is_rare_name(self, term: str) -> bool:
+        return self.search.is_rare(term, at_most=policy.RARE_NAME_PASSAGES)
 
     def _concepts(self, about: str) -> list[policy.Concept]:
         return policy.key_concepts(
@@ -411,8 +414,9 @@ class Engine:
         read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
         sources = self._evidence(evidence_for, read, intent, asked=question)
         # A question of fact about a name the answering paper only mentions in passing
-        # ("whats the orpo loss"): its quote is what the collection says; the model is
-        # not asked, since what it would write about the name could only be invented.
+        # ("whats the orpo loss"): no indexed paper is about it, which the answer says,
+        # then quotes where it is mentioned; the model is not asked, since what it would
+        # write about the name could only be invented.
         passing = (
             self._in_passing(question, relevance, sources[0])
             if intent is Intent.FACT and sources
@@ -443,15 +447,17 @@ class Engine:
         # The first useful text: each answering paper's best evidence sentence, quoted and
         # cited (supported by construction), in the time retrieval takes.
         quoted = self._quoted(intent, relevant, relevance, sources)
+        in_passing = bool(quoted and passing)
+        if in_passing:
+            prefix += f"No indexed paper is about '{passing}'; one mentions it in passing:\n\n"
         if opening := prefix + "".join(writer.quote(source) for source in quoted):
             timings["first_text_ms"] = _ms(started)
             if quoted:
                 timings["first_quote_ms"] = timings["first_text_ms"]
             yield opening
         pieces, first_token_at, context_tokens = 0, None, 0
-        passing_note = f"(It mentions '{passing}' only in passing.)" if quoted and passing else ""
         # A lookup's titles and quote, a listing's quoted papers answer them: no model.
-        if intent not in (Intent.LOOKUP, Intent.TOPIC) and not passing_note:
+        if intent not in (Intent.LOOKUP, Intent.TOPIC) and not in_passing:
             waiting = time.perf_counter()
             with self._generating:
                 timings["model_wait_ms"] = _ms(waiting)
@@ -490,8 +496,6 @@ class Engine:
         if tail := writer.finish(must_cite):
             timings.setdefault("first_text_ms", _ms(started))
             yield tail
-        if passing_note:
-            yield passing_note
         finished = time.perf_counter()
         timings["total_ms"] = round((finished - started) * 1000, 1)
         if first_token_at is not None:  # the model wrote
@@ -519,9 +523,9 @@ class Engine:
             return
         yield Answer(
             asked,
-            prefix + writer.text + passing_note,
-            False,
-            "lookup" if intent is Intent.LOOKUP else "answer",
+            prefix + writer.text,
+            in_passing,
+            "abstain" if in_passing else "lookup" if intent is Intent.LOOKUP else "answer",
             writer.citations(),
             hits,
             sources,

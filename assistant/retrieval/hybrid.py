@@ -398,6 +398,16 @@ CONTRIBUTION = re.compile(
 )
 
 
+# What a paper calls its own by name: "our JDExplore d-team's submission" (the written
+# names right after "our"; "our detector beats MegaDet" owns no MegaDet).
+OWNED = re.compile(r"\bour\s+((?:[\w'\u2019-]*[A-Z][\w'\u2019-]*\s+)+)")
+
+
+def owned_names(abstract: str) -> list[str]:
+    """The names a paper calls its own, which it need not say it introduces."""
+    return [m.group(1) for m in OWNED.finditer(abstract)]
+
+
 # Where the name of what a paper introduces ends, and the things it uses, builds on or
 # compares with begin: "introduces LogicLLaMA, a LLaMA-7B model fine-tuned for ... using
 # LoRA", "termed Mirror-BERT, which converts MLMs (e.g., BERT ...)".

@@ -172,16 +172,17 @@ def placeholder_panel(message: str) -> str:
 
 
 def reply_markdown(answer: Answer) -> str:
-    """The chat reply: the answer, then the code-rendered references or the closest matches."""
-    if answer.abstained:
-        closest = answer.papers[:CLOSEST_IN_REPLY]
-        if not closest:
-            return answer.text
+    """The chat reply: the answer, then the code-rendered references of what it quotes,
+    then, when it did not find the answer, the closest matches."""
+    parts = [answer.text]
+    if answer.citations:  # an abstention may quote where a name is mentioned in passing
+        parts.append("**References**\n" + "\n".join(answer.references()))
+    cited = {c.paper_id for c in answer.citations}
+    closest = [hit for hit in answer.papers if hit.paper_id not in cited][:CLOSEST_IN_REPLY]
+    if answer.abstained and closest:
         listing = "\n".join(f"{n}. {hit.title}" for n, hit in enumerate(closest, start=1))
-        return f"{answer.text}\n\n*Closest matches in the collection:*\n{listing}"
-    if not answer.citations:
-        return answer.text
-    return f"{answer.text}\n\n**References**\n" + "\n".join(answer.references())
+        parts.append(f"*Closest matches in the collection:*\n{listing}")
+    return "\n\n".join(parts)
 
 
 def found_markdown(hits: list[PaperHit]) -> str:

@@ -494,23 +494,30 @@ def asked_names(
 OWN_NAME_MENTIONS = 3
 
 
-def mentioned_in_passing(names: Set[str], naming: set[str], mentions: Callable[[str], int]) -> str:
+def mentioned_in_passing(
+    names: Set[str], naming: set[str], mentions: Callable[[str], int], rare: Set[str] = frozenset()
+) -> str:
     """Of a question's rare names (asked_names), the one the answering paper only
     mentions in passing, when it is about none of them: none is in its title or what it
-    introduces (``naming``), none is held OWN_NAME_MENTIONS times (``mentions``). What the
-    model would write about that name could only be invented ("The ORPO loss is a variant
-    of the DPO loss optimized for faster data generation", from a paper that compares
-    against ORPO once). "" when the paper is about one of them, or none was asked."""
-    if not names or any(
-        is_known(name, naming) or mentions(name) >= OWN_NAME_MENTIONS for name in names
+    introduces or calls its own (``naming``), none is held OWN_NAME_MENTIONS times
+    (``mentions``), and no other rare word of the question (``rare``: a name that is also
+    an everyday word, "SAMI", "Vega") is in ``naming``. What the model would write about
+    that name could only be invented ("The ORPO loss is a variant of the DPO loss optimized
+    for faster data generation", from a paper that compares against ORPO once). "" when
+    the paper is about one of them, or none was asked."""
+    if (
+        not names
+        or any(is_known(term, naming) for term in {*names, *rare})
+        or any(mentions(name) >= OWN_NAME_MENTIONS for name in names)
     ):
         return ""
     return min(names)
 
 
 def written(term: str, question: str) -> str:
-    """A folded term as the question writes it ("llava" → "LLaVA")."""
-    for word in TOKEN.findall(question):
-        if singular(word.lower()) == term:
-            return word
+    """A folded term as the question writes it, in the whole word that holds it ("llava"
+    → "LLaVA", "esm" → "ESM-2")."""
+    for word in WORD.findall(question):
+        if any(singular(token.lower()) == term for token in TOKEN.findall(word)):
+            return re.sub(r"['\u2019]s$", "", word)  # "JDExplore's" → "JDExplore"
     return term
