@@ -192,6 +192,7 @@ def test_is_known(term, known):
          "What bullet-proof method detects points of failure?"),
         ("lmk which paper introduced spin, thx", "which paper introduced spin,"),
         ("btw what does segprompt do? asap pls", "what does segprompt do?"),
+        ("what does CLEAR stand for lol", "what does CLEAR stand for"),
         # What comes before the question sets its subject; what follows the last one that
         # asks is an afterthought, unless it opens with a question word.
         ("the DSL paper says surrogate labels bias estimates — what range do they mention?",
@@ -690,6 +691,7 @@ ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "pape
         ("gist", None),  # an English word
         ("sourdough", None),  # no word near it
         ("gpt4", None),  # not all letters
+        ("kto", None),  # three letters: an acronym, not "to" missing one
     ],
 )
 def test_typo_correction(word, meant):

@@ -24,7 +24,13 @@ from assistant.answer.history import (
 )
 from assistant.answer.metadata import asked_fields, metadata_answer
 from assistant.answer.policy import Intent
-from assistant.answer.prompts import NOT_FOUND, Prompts, not_found_text, scope_note
+from assistant.answer.prompts import (
+    NOT_FOUND,
+    Prompts,
+    not_about_text,
+    not_found_text,
+    scope_note,
+)
 from assistant.answer.result import Answer
 from assistant.config import Settings
 from assistant.index.chunking import count_tokens
@@ -363,7 +369,8 @@ class Engine:
                 relevant = sides
                 chosen = {side.paper_id for side in sides}
                 hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
-                notes = not_found_text(absent) + " " if absent and sides else ""
+                if absent and sides:  # the side found is answered, after what is not
+                    notes = not_found_text(absent).removesuffix(NOT_FOUND).rstrip() + "\n\n"
         if not relevant:
             text = not_found_text(relevance.missing, relevance.not_introduced, relevance.unmatched)
             if selection is not None:
@@ -449,7 +456,7 @@ class Engine:
         quoted = self._quoted(intent, relevant, relevance, sources)
         in_passing = bool(quoted and passing)
         if in_passing:
-            prefix += f"No indexed paper is about '{passing}'; one mentions it in passing:\n\n"
+            prefix += not_about_text(passing) + "\n\n"
         if opening := prefix + "".join(writer.quote(source) for source in quoted):
             timings["first_text_ms"] = _ms(started)
             if quoted:

@@ -32,6 +32,11 @@ def not_found_text(missing: list[str], not_introduced: str = "", unmatched: str 
     return f"No indexed paper mentions {quoted}. {NOT_FOUND}"
 
 
+def not_about_text(name: str) -> str:
+    """What is said of a name the collection only mentions in passing."""
+    return f"No indexed paper is about '{name}'; it is only mentioned in passing."
+
+
 def scope_note(scope: Scope, selection: Selection) -> str:
     """What a scoped question searched, said after its not-found answer."""
     count = len(selection.paper_ids)

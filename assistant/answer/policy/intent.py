@@ -131,7 +131,7 @@ PERIPHERAL = re.compile(
     r"|\b(q|qn|questions?)\s*:"
     r"|\b(sorry|sry)(\s+if\s+(this\s+is\s+)?(a\s+)?(dumb|stupid|silly|basic|naive)\s+(q|qn|question))?(\s+but)?\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
-    r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap)\b"
+    r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
     r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind|from)\b"
     # "main takeaways of X", "what's the takeaway": what the answer should be, not a name.

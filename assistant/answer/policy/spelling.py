@@ -82,9 +82,13 @@ def correction(
         return None
     asking = STOPWORDS | ASKING_WORDS
     candidates = sorted(_edits(lower) & asking)
+    if len(lower) == 3:  # "kto" (an acronym) is no "to" missing a letter; "hwo" is "how"
+        candidates = [c for c in candidates if len(c) >= 3]
     if len(candidates) == 1:
         return candidates[0]
-    swapped = sorted(w for w in _swaps(lower) if w in common_words or w in asking)
+    # Three letters swapped make another word too often ("kto" and "tko"): asking words only.
+    known = asking if len(lower) == 3 else common_words | asking
+    swapped = sorted(w for w in _swaps(lower) if w in known)
     return swapped[0] if len(swapped) == 1 else None
 
 
