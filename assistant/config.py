@@ -228,9 +228,10 @@ class Settings(BaseSettings):
         default=0.45,
         ge=0.0,
         le=1.0,
-        description="A fact, follow-up or lookup answer opens with the top paper's best evidence "
+        description="A fact or lookup answer opens with the top paper's best evidence "
         "sentence, quoted, when that paper covers this share of the question's key concepts "
-        "(calibrated on the dev and first held-out sets).",
+        "(calibrated on the dev and first held-out sets). A follow-up's paper is the "
+        "conversation's: it is always quoted.",
     )
     answer_papers: int = Field(
         default=3, ge=1, description="At most this many papers supply evidence for an answer."

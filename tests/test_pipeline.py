@@ -449,6 +449,22 @@ def test_a_follow_up_opens_with_a_quote_from_the_paper_the_conversation_is_about
     assert answer.text.startswith(f'"{answer.quotes[0]["text"]}" [1]')
 
 
+def test_a_follow_up_quotes_its_paper_however_little_of_the_question_the_words_cover(
+    engine_with,
+):
+    # "and which models does it beat?" shares few words with the paper the conversation is
+    # about; the paper is set by the conversation, and its best sentence is the answer's
+    # first line, as for a question that named it (a fact would not be quoted).
+    engine, _ = engine_with("", quote_first=True, quote_min_coverage=1.0)
+    history = [
+        {"role": "user", "content": "Which paper segments zebra stripes?"},
+        {"role": "assistant", "content": "ZebraNet: Segmenting Zebra Stripes [1]."},
+    ]
+    answer = engine.ask("and does it beat older stripe models?", history)
+    assert answer.intent == "follow_up" and not answer.abstained
+    assert [quote["title"] for quote in answer.quotes] == ["ZebraNet: Segmenting Zebra Stripes"]
+
+
 @pytest.mark.parametrize(
     ("question", "answered"),
     [
