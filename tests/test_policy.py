@@ -769,6 +769,28 @@ def test_a_lookup_of_a_name_only_used_or_only_part_of_a_name_is_introduced_by_no
     assert introduced_by_none(logic, introduced, "who proposed LogicLLaMA?") == ""
 
 
+@pytest.mark.parametrize(
+    ("question", "rare", "introduced_by"),
+    [
+        # A rare name in a long description: the paper introducing it would name it.
+        ("which paper introduced LLaVA and visual instruction tuning?", {"llava"}, "LLaVA"),
+        ("whats the paper that proposed the AlgoPerf training algorithms benchmark",
+         {"algoperf"}, "AlgoPerf"),
+        # Introduced under that name: found.
+        ("which paper introduced MMInstruct and visual instruction tuning?", {"mminstruct"}, ""),
+        # Rare words outside what is introduced, or no rare word: the other rules decide.
+        ("which paper proposed MMInstruct for llava users?", {"llava", "mminstruct"}, ""),
+        ("which paper introduced visual instruction tuning?", set(), ""),
+    ],
+)  # fmt: skip
+def test_a_rare_name_a_lookup_asks_for_must_be_introduced(question, rare, introduced_by):
+    introduced = {"mm": {"mminstruct", "visual", "instruction", "tuning", "dataset"}}
+    concepts = [Concept(t, 5.0, True) for t in ("llava", "algoperf", "mminstruct", "visual",
+                                                "instruction", "tuning", "training")]  # fmt: skip
+    found = introduced_by_none(concepts, introduced, question, ENGLISH, rare)
+    assert found == introduced_by
+
+
 def test_a_name_is_introduced_only_when_half_of_its_words_are():
     bpo = {"sampler": {"bayesian", "point-wise", "point-wis", "optimization", "optim", "nbpo"}}
     bpr = [Concept(t, 5.0, True) for t in ("bayesian", "personalized", "ranking", "bpr")]

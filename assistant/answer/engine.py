@@ -154,7 +154,9 @@ class Engine:
                 # introduced by some paper.
                 asked = question if intent is Intent.LOOKUP else f"introducing {thing}"
                 introduced = self.search.introduced_words([hit.paper_id for hit in hits])
-                name = policy.introduced_by_none(concepts, introduced, asked, common_words())
+                name = policy.introduced_by_none(
+                    concepts, introduced, asked, common_words(), self._asked_names(concepts)
+                )
             else:  # a paper's record answers only when the question names that paper
                 ids = [hit.paper_id for hit in relevance.papers]
                 naming = self.search.naming_words(ids)

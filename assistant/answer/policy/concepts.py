@@ -291,6 +291,7 @@ def introduced_by_none(
     introduced: dict[str, set[str]],
     question: str,
     common_words: Set[str] = frozenset(),
+    rare_names: Set[str] = frozenset(),
 ) -> str:
     """For a lookup of a name: the name as written, when no paper introduces it under
     any of the names asked (``introduced``: the whole words naming what each paper
@@ -302,6 +303,13 @@ def introduced_by_none(
     introduces "Bayesian Point-wise Optimization" does not introduce "bayesian
     personalized ranking"); a name of everyday words only ("batch normalization", "adam
     optimizer") must be introduced whole."""
+    # A rare name asked for (``rare_names``, asked_names: "llava" of "LLaVA and visual
+    # instruction tuning", "algoperf" of "the AlgoPerf training algorithms benchmark") is
+    # one the paper introducing the thing would name, however many words describe it.
+    for word in WORD.findall(_introduced_asked(question) or ""):
+        folded = {singular(token) for token in TOKEN.findall(word.lower())}
+        if folded & rare_names and not any(is_known(word, w) for w in introduced.values()):
+            return word
     names = _names(concepts, question)
     for written in names:
         coined = [w for w in written if not ({w.lower(), stem(w)} & common_words)]
