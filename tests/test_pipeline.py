@@ -169,6 +169,19 @@ def test_a_comparison_cites_every_paper_compared(engine_with):
     assert "94 percent" in answer.text or "drone" in answer.text.lower()
 
 
+def test_a_side_written_with_a_shorthand_no_text_holds_is_found_by_its_other_words(
+    engine_with,
+):
+    # "swdc" is the asker's shorthand: the side's other words name the drone paper.
+    engine, _model = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    answer = engine.ask("compare zebranet and the swdc drone wildlife counter")
+    titles = [c.title for c in answer.citations]
+    assert titles == ["ZebraNet: Segmenting Zebra Stripes", "Counting Savanna Wildlife from Drones"]
+    # A side that is nothing but the unknown word is not in the collection.
+    answer = engine.ask("compare zebranet and swdc")
+    assert answer.text.startswith("No indexed paper mentions 'swdc'.")
+
+
 def test_a_comparison_says_which_side_is_not_in_the_collection(engine_with):
     engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
     answer = engine.ask("Which works better, ZebraNet or FlashAttention?")

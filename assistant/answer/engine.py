@@ -303,7 +303,20 @@ class Engine:
         shared = policy.shared_by_sides(question)
         for side in policy.comparison_sides(question):
             query = f"{side} {shared}" if shared else side
-            papers = self.relevance(side, self.search.search(query, 3, within=within)).papers
+            hits = self.search.search(query, 3, within=within)
+            relevance = self.relevance(side, hits)
+            papers = relevance.papers
+            # A side written with a word no text holds ("'debate helps w2s'") is found by
+            # its other words when they cover it as a description would (policy.described).
+            if (
+                not papers
+                and relevance.missing
+                and relevance.best_coverage >= policy.DESCRIBED_COVERAGE
+            ):
+                words = self.search.paper_words([hit.paper_id for hit in hits])
+                papers = [
+                    max(hits, key=lambda h: policy.coverage(relevance.concepts, words[h.paper_id]))
+                ]
             if not papers:
                 absent.append(side)
             elif papers[0].paper_id not in {hit.paper_id for hit in found}:

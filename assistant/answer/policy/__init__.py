@@ -40,6 +40,7 @@ from assistant.answer.policy.comparison import (
     shared_name,
 )
 from assistant.answer.policy.concepts import (
+    DESCRIBED_COVERAGE,
     NAME_LOOKUP_CONCEPTS,
     RARE_NAME_PASSAGES,
     Concept,
@@ -76,6 +77,7 @@ from assistant.answer.policy.planted import is_directive, is_planted_instruction
 from assistant.answer.policy.spelling import correct_typos
 
 __all__ = [
+    "DESCRIBED_COVERAGE",
     "MOST_SIDES",
     "NAME_LOOKUP_CONCEPTS",
     "NUMBER",
