@@ -811,6 +811,9 @@ def test_metadata_is_read_only_from_a_paper_the_question_names():
     # "who wrote attention is all you need?": one paper introduces an attention mechanism.
     attention = [Concept("attention", 3.4, True), Concept("need", 2.8, True)]
     assert named_papers(attention, [other, seg], introduced) == []
+    # "got the arxiv id for SegPrompt?": a word no text holds names no paper either way.
+    got = [Concept("got", 4.9, False), Concept("segprompt", 4.9, True)]
+    assert named_papers(got, [other, seg], introduced) == [seg]
 
 
 def test_a_paper_named_by_its_name_and_described_in_its_own_words_is_named():

@@ -385,6 +385,9 @@ def named_papers(
     okapi multilingual rlhf paper": Okapi's title says "Multiple Languages" and "Human
     Feedback", its abstract "multilingual" and "RLHF"). Metadata is read from a paper's
     record only when the question names that paper."""
+    # A word no indexed text holds ("got" of "got the arxiv id for HelpSteer2?") names no
+    # paper, whatever its rarity.
+    concepts = [c for c in concepts if c.known]
     rarest = max(concepts, key=lambda c: c.weight, default=None)
 
     def naming(hit: PaperHit) -> float:
