@@ -294,6 +294,18 @@ def test_short_title_is_the_part_before_the_colon(title, short):
     assert short_title(title) == short
 
 
+def test_a_comparison_with_the_paper_a_conversation_is_about_follows_it(engine_with):
+    # "compared to others" names no second side: the question is about the drone paper.
+    history = [
+        {"role": "user", "content": "Is there work on counting animals from the air?"},
+        {"role": "assistant", "content": "Yes: counting savanna wildlife from drone video [1]."},
+    ]
+    engine, _ = engine_with("They reach 94 percent [1].")
+    answer = engine.ask("what accuracy does it reach compared to others?", history)
+    assert answer.intent == "follow_up"
+    assert [c.title for c in answer.citations] == ["Counting Savanna Wildlife from Drones"]
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

@@ -13,6 +13,7 @@ from assistant.answer.policy import (
     asks_for_the_origin,
     check_claim,
     classify,
+    compares_with_the_conversation,
     comparison_sides,
     core_question,
     coverage,
@@ -789,6 +790,24 @@ def test_a_rare_name_a_lookup_asks_for_must_be_introduced(question, rare, introd
                                                 "instruction", "tuning", "training")]  # fmt: skip
     found = introduced_by_none(concepts, introduced, question, ENGLISH, rare)
     assert found == introduced_by
+
+
+@pytest.mark.parametrize(
+    ("question", "about_the_conversation"),
+    [
+        ("how much data did it need compared to others?", True),
+        ("and how does it stack up vs chatgpt?", True),
+        ("is it better than the baselines?", True),
+        # Two things named: a comparison of them, in a conversation or not.
+        ("how does it compare with SPIN and DPO?", False),
+        ("SPIN vs DPO: how do their approaches differ?", False),
+        # Nothing points back.
+        ("compare spin and dpo", False),
+        ("which needs more data, spin or dpo?", False),
+    ],
+)  # fmt: skip
+def test_a_comparison_in_a_conversation_may_be_about_its_paper(question, about_the_conversation):
+    assert compares_with_the_conversation(question) is about_the_conversation
 
 
 def test_a_name_is_introduced_only_when_half_of_its_words_are():

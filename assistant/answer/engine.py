@@ -354,6 +354,12 @@ class Engine:
         within = selection.paper_ids if selection else None
         if intent is Intent.COMPARISON and policy.asks_about_one(question):
             intent = Intent.FACT  # "electra paper - how much compute does it save vs bert?"
+        if (
+            intent is Intent.COMPARISON
+            and history
+            and policy.compares_with_the_conversation(question)
+        ):
+            intent = Intent.FOLLOW_UP  # "how much data did it need compared to others?"
         if intent is Intent.FACT and history and self._continues(question, history, within):
             intent = Intent.FOLLOW_UP
         listing = policy.names_a_listing(question, self.search.listing_dates)

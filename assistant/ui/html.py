@@ -174,7 +174,7 @@ def placeholder_panel(message: str) -> str:
 def reply_markdown(answer: Answer) -> str:
     """The chat reply: the answer, then the code-rendered references of what it quotes,
     then, when it did not find the answer, the closest matches."""
-    parts = [answer.text]
+    parts = [answer.text.rstrip()]
     if answer.citations:  # an abstention may quote where a name is mentioned in passing
         parts.append("**References**\n" + "\n".join(answer.references()))
     cited = {c.paper_id for c in answer.citations}

@@ -35,6 +35,7 @@ from assistant.answer.policy.claims import (
 from assistant.answer.policy.comparison import (
     MOST_SIDES,
     asks_about_one,
+    compares_with_the_conversation,
     comparison_sides,
     shared_by_sides,
     shared_name,
@@ -94,6 +95,7 @@ __all__ = [
     "asks_where_to_get",
     "check_claim",
     "classify",
+    "compares_with_the_conversation",
     "comparison_sides",
     "core_question",
     "correct_typos",

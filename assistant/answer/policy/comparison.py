@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.policy.concepts import named_thing
-from assistant.answer.policy.intent import SEGMENT_BREAK, without_peripheral
+from assistant.answer.policy.intent import FOLLOW_UP, SEGMENT_BREAK, without_peripheral
 from assistant.text import tokenize, whole_words
 
 # --- Comparisons --------------------------------------------------------------------------
@@ -165,3 +165,19 @@ def asks_about_one(question: str) -> bool:
         return False
     words = set(tokenize(thing))
     return not any(words & set(tokenize(side)) for side in comparison_sides(question))
+
+
+# The things a comparison in a conversation sets its paper against without naming them.
+OTHERS = whole_words("others?", r"the\s+rest", "baselines?", r"prior\s+work")
+
+
+def compares_with_the_conversation(question: str) -> bool:
+    """Whether a comparison asked in a conversation is about the paper the conversation
+    is about, set against fewer than two things it names: "how much data did it need
+    compared to others?", "and how does it stack up vs chatgpt?". A side that points back
+    ("it", "their") is that paper; "others" names nothing."""
+    if not FOLLOW_UP.search(question):
+        return False
+    sides = comparison_sides(question)
+    named = [side for side in sides if not FOLLOW_UP.search(side) and not OTHERS.search(side)]
+    return len(named) < 2
