@@ -32,6 +32,7 @@ STOPWORDS = frozenset(
     very was we were what when where which while who whom why will with would you your
     yours yourself yourselves paper papers work study propose proposed introduce introduced
     present approach method use used using also show shows new find there any
+    anything something everything nothing anyone someone
     whats hows whos thats im ive dont doesnt didnt isnt arent wasnt cant youre theyre
     doesn isn didn wasn aren don couldn wouldn shouldn hasn haven weren
     s t d ll re ve m

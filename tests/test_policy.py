@@ -193,6 +193,12 @@ def test_is_known(term, known):
          "What bullet-proof method detects points of failure?"),
         ("lmk which paper introduced spin, thx", "which paper introduced spin,"),
         ("btw what does segprompt do? asap pls", "what does segprompt do?"),
+        # Where the audience is, and the form asked without "in".
+        ("hi! for my reading group in lisbon: whats the spin paper, 2 bullets pls",
+         "whats the spin paper,"),
+        ("quick q for my class at ETH: is there anything on model merging?",
+         "is there anything on model merging?"),
+        ("explain spin for my class in plain terms", "spin"),
         ("what does CLEAR stand for lol", "what does CLEAR stand for"),
         # What comes before the question sets its subject; what follows the last one that
         # asks is an afterthought, unless it opens with a question word.
@@ -211,7 +217,7 @@ def test_is_known(term, known):
         # Who pointed the asker here, and where: no concept of the question.
         ("my labmate swears there's a paper on spin?", "there's a paper on spin?"),
         ("my advisor asked: is rad-dino in the mar14 file or oct?",
-         ": is rad-dino in the mar14 file or oct?"),
+         "is rad-dino in the mar14 file or oct?"),
         ("saw it on twitter: which paper introduced spin?",
          "saw it : which paper introduced spin?"),
         # Not a person nor a platform: "x-rays", "ta-based", "a friendly model".

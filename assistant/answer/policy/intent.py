@@ -130,6 +130,7 @@ PERIPHERAL = re.compile(
     # "quick question:", "sorry if dumb question but": a question announced, not asked.
     r"|\b(q|qn|questions?)\s*:"
     r"|\b(sorry|sry)(\s+if\s+(this\s+is\s+)?(a\s+)?(dumb|stupid|silly|basic|naive)\s+(q|qn|question))?(\s+but)?\b"
+    r"|\bquick\s+(q|qn|questions?)\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
@@ -141,9 +142,14 @@ PERIPHERAL = re.compile(
     r"|\b(in|as|into|using)\s+(a\s+|one\s+|two\s+|three\s+|\d+\s+|a\s+few\s+|few\s+|short\s+|"
     r"simple\s+|plain\s+)*(bullet(\s+point)?s?|points|sentences?|words|paragraphs?|lines?|"
     r"markdown|tables?|json|latex|english|(simple|plain|lay|everyday)\s+terms|layman'?s\s+terms|list)\b"
+    # "..., 2 bullets pls": the form asked, without "in".
+    r"|\b(\d|one|two|three|four|five)\s+(short\s+)?bullet(\s+point)?s?\b"
     r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b|\bin\s+(a\s+nutshell|short|brief)\b"
     r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
     r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
+    # and where they are: "for my reading group in Zurich", "for my NLP class at ETH"
+    r"(\s+(in|at)\s+(?!(plain|simple|lay|layman'?s|everyday|short|brief|english|markdown|"
+    r"one|two|three|a|\d+)\b)[\w-]+)?"
     # One's own writing: "for my thesis"; "for the QVHighlights paper" names the subject.
     r"|\b(for|to)\s+(my|our)\s+(\w+\s+){0,2}?(thesis|notes|slides|paper|review)\b"
     # The people who pointed the asker here, and where they said it: "my labmate swears",
@@ -206,7 +212,10 @@ def without_peripheral(text: str) -> str:
 
 
 def _plain(segments: list[str], question: str) -> str:
-    core = " ".join(without_peripheral(segment) for segment in segments)
+    # A segment that was all greeting or request ("hi, quick q for my group:") is dropped
+    # with what punctuation it leaves.
+    parts = (without_peripheral(segment) for segment in segments)
+    core = " ".join(part for part in parts if re.search(r"\w", part))
     return " ".join(core.split()) or question.strip()
 
 

@@ -40,6 +40,8 @@ ASKING_WORDS = frozenset(
 # on it, and a word of the collection is kept as written.
 SHORTHAND = {
     "avg": "average",
+    "langs": "languages",
+    "lang": "language",
     "perf": "performance",
     "approx": "approximately",
     "w/": "with",
