@@ -84,7 +84,7 @@ def correction(
         return None
     asking = STOPWORDS | ASKING_WORDS
     candidates = sorted(_edits(lower) & asking)
-    if len(lower) == 3:  # "kto" (an acronym) is no "to" missing a letter; "hwo" is "how"
+    if len(lower) == 3:  # "kto" (an acronym) is no "to" missing a letter
         candidates = [c for c in candidates if len(c) >= 3]
     if len(candidates) == 1:
         return candidates[0]
