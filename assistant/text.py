@@ -35,7 +35,7 @@ STOPWORDS = frozenset(
     anything something everything nothing anyone someone
     whats hows whos thats im ive dont doesnt didnt isnt arent wasnt cant youre theyre
     doesn isn didn wasn aren don couldn wouldn shouldn hasn haven weren
-    s t d ll re ve m
+    s t d ll re ve m u ur
     """.split()
 )
 

@@ -46,6 +46,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("jumpstarting surgical computer vision - date in the collection?", ["date"]),
         ("which daily list had LLMTune?", ["date"]),
         ("ASFT paper: which of the two lists is it on?", ["date"]),
+        ("github link for the CLEAR paper + which list(s) it shows up in?", ["date", "url"]),
+        ("link to the deep ignorance paper + which list is it in?", ["date", "url"]),
         # Not metadata: facts about the work, or words that only look like the cues.
         ("When does SegPrompt fail?", []),
         ("When is debate helpful for weak supervision?", []),
@@ -71,6 +73,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("What public datasets does RemoteCLIP use?", []),
         ("Which papers on arXiv study segmentation?", []),
         ("How is the model trained when labels are noisy?", []),
+        ("what list of baselines did they use?", []),
+        ("link prediction on graphs: which paper?", []),
     ],
 )
 def test_asked_fields(question, fields):

@@ -306,6 +306,19 @@ def test_a_comparison_with_the_paper_a_conversation_is_about_follows_it(engine_w
     assert [c.title for c in answer.citations] == ["Counting Savanna Wildlife from Drones"]
 
 
+def test_a_follow_up_reads_the_conversation_s_shorthand_as_the_question_s(engine_with):
+    # "perf" of an earlier question is written out as it would be in the question itself;
+    # left as written, it was an unknown name that no indexed paper mentions.
+    history = [
+        {"role": "user", "content": "zebranet stripe mask perf?"},
+        {"role": "assistant", "content": "ZebraNet improves stripe mask accuracy [1]."},
+    ]
+    engine, _ = engine_with("ZebraNet improves stripe mask accuracy by 7.5 points [1].")
+    answer = engine.ask("and by how many points?", history)
+    assert answer.intent == "follow_up" and not answer.abstained
+    assert [c.title for c in answer.citations] == ["ZebraNet: Segmenting Zebra Stripes"]
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

@@ -36,6 +36,7 @@ from assistant.answer.policy import (
     subject,
     without_listing,
     written,
+    written_concepts,
 )
 from assistant.answer.policy.spelling import correct_typos, correction
 from assistant.retrieval.hybrid import (
@@ -84,6 +85,7 @@ from assistant.text import build_vocabulary
         ("Which papers list their code?", False, Intent.TOPIC),  # a list, not a listing
         ("RAD-DINO: is it in the mar 14 list, the oct 9 list, or both?", False, Intent.METADATA),
         ("which daily list had LLMTune?", False, Intent.METADATA),
+        ("link to the deep ignorance paper + which list is it in?", False, Intent.METADATA),
         ("list the medical imaging papers in here (chest x-ray, ...)", False, Intent.TOPIC),
         ("give me everything in the collection on weak-to-strong", False, Intent.TOPIC),
         ("remote sensing / aerial imagery stuff - anything?", False, Intent.TOPIC),
@@ -199,6 +201,9 @@ def test_is_known(term, known):
         ("quick q for my class at ETH: is there anything on model merging?",
          "is there anything on model merging?"),
         ("explain spin for my class in plain terms", "spin"),
+        # The people who pointed the asker here, named when said to have said it.
+        ("my colleague Priya says it is hype. what speed-up does LLMTune report?",
+         "it is hype. what speed-up does LLMTune report?"),
         ("what does CLEAR stand for lol", "what does CLEAR stand for"),
         # What comes before the question sets its subject; what follows the last one that
         # asks is an afterthought, unless it opens with a question word.
@@ -814,6 +819,20 @@ def test_a_rare_name_a_lookup_asks_for_must_be_introduced(question, rare, introd
 )  # fmt: skip
 def test_a_comparison_in_a_conversation_may_be_about_its_paper(question, about_the_conversation):
     assert compares_with_the_conversation(question) is about_the_conversation
+
+
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        ("which file has the MoLFormer abstract?", "MoLFormer"),
+        ("can u give me the arxiv id for OpenChat? also which file is it in", "OpenChat"),
+        ("which file is it in?", "which is it in?"),  # no concept: what it asks besides
+    ],
+)  # fmt: skip
+def test_a_paper_no_metadata_question_names_is_shown_by_its_concepts(question, shown):
+    about = subject(question, Intent.METADATA)
+    concepts = [Concept(t, 5.0, True) for t in ("molformer", "openchat")]
+    assert written_concepts(concepts, about) == shown
 
 
 def test_a_name_is_introduced_only_when_half_of_its_words_are():

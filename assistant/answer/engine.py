@@ -39,7 +39,7 @@ from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse, owned_names
 from assistant.retrieval.scope import Scope
-from assistant.text import WORD, build_vocabulary, singular, tokenize
+from assistant.text import build_vocabulary, singular, tokenize
 
 
 class ChatModel(Protocol):
@@ -172,7 +172,8 @@ class Engine:
                 if len(named) < 2:
                     named = policy.named_papers(concepts, relevance.papers, naming, words)
                 relevance = dataclasses.replace(relevance, papers=named)
-                name = "" if named else " ".join(WORD.findall(policy.core_question(about)))
+                # Named as the question writes the words that could name a paper.
+                name = "" if named else policy.written_concepts(concepts, about)
             if name:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
@@ -343,7 +344,11 @@ class Engine:
         """
         started = time.perf_counter()
         asked, question = question, self.spelled(question)
-        history = prose_history(history or [])
+        # The user's earlier questions are read as this one is ("params" written out).
+        history = [
+            {**m, "content": self.spelled(m["content"])} if m["role"] == "user" else m
+            for m in prose_history(history or [])
+        ]
         # The context window holds answers up to longest_answer_tokens, no longer.
         answer_tokens = min(
             max_answer_tokens or self.settings.max_answer_tokens,

@@ -65,6 +65,8 @@ _ASKS = {
         r"\b(the|its|a|an|arxiv|paper'?s)\s+(link|url|web\s*page)\b(?!\s+between)"
         r"|\barxiv\s+(link|url|page)\b|\b(link|url)\s*\??$"
         r"|\bwhere\s+can\s+i\s+(read|download|access)\b"
+        # a message that opens with it: "github link for the CLEAR paper + ..."
+        r"|^\W*(github\s+|arxiv\s+)?(link|url)\s+(to|for)\b"
     ),
     "source": re.compile(
         # "which file is it in?", "where does the RemoteCLIP paper come from?"; not

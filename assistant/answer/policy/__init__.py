@@ -63,6 +63,7 @@ from assistant.answer.policy.concepts import (
     named_thing,
     subject,
     written,
+    written_concepts,
 )
 from assistant.answer.policy.intent import (
     Intent,
@@ -123,4 +124,5 @@ __all__ = [
     "support",
     "without_listing",
     "written",
+    "written_concepts",
 ]

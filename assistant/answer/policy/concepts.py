@@ -525,6 +525,18 @@ def mentioned_in_passing(
     return min(names)
 
 
+def written_concepts(concepts: Sequence[Concept], question: str) -> str:
+    """The words of ``question`` that hold its concepts, as written ("which file has the
+    MoLFormer abstract?" → "MoLFormer"), or the core question when none does."""
+    terms = {c.term for c in concepts}
+    words = [
+        word
+        for word in WORD.findall(core_question(question))
+        if {singular(token) for token in TOKEN.findall(word.lower())} & terms
+    ]
+    return " ".join(words) or core_question(question)
+
+
 def written(term: str, question: str) -> str:
     """A folded term as the question writes it, in the whole word that holds it ("llava"
     → "LLaVA", "esm" → "ESM-2")."""

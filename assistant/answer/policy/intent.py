@@ -70,6 +70,8 @@ LISTING_ASKED = (
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
     r"(\d{1,2}(st|nd|rd|th)?\s+)?(list|file|listing)s?\b"
     r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b"
+    # "which list is it in?", "which list(s) it shows up in"; not "which list of baselines"
+    r"|\bwhich\s+list(s|\(s\))?(?!\s+of\b)(?![\w-])"
     r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b"
 )
 METADATA = re.compile(
@@ -93,7 +95,7 @@ METADATA_WORDS = re.compile(
     # A month, maybe shortened and with its day ("the mar 14 list").
     r"(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2}(st|nd|rd|th)?)?|"
-    r"collection|give[sn]?|says?|lists?)\b",
+    r"collection|give[sn]?|says?|lists?|abstracts?|github|repos?|repository)\b",
     re.IGNORECASE,
 )
 # The words a lookup or a listing asks with ("list the papers that introduced ..."),
@@ -157,7 +159,9 @@ PERIPHERAL = re.compile(
     r"|\b(my|our|a)\s+(\w+\s+)?(lab-?mates?|advis[eo]rs?|supervisors?|pi|colleagues?|"
     r"co-?workers?|friends?|professors?|prof|teachers?|tas?|mentors?|class-?mates?|"
     r"group-?mates?|manager|boss)(?![\w-])"
-    r"(\s+(asked|asks|said|says|mentioned|swears|thinks|told\s+me|wants\s+to\s+know)\b)?"
+    # with their name when they are said to have said it: "my colleague Priya says"
+    r"(\s+([\w-]+\s+)?(asked|asks|said|says|mentioned|swears|thinks|told\s+me|"
+    r"wants\s+to\s+know)\b)?"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
     r"discord|slack)(?![\w-])"
     # The authors a paper is cited by: "burns et al's", "(he et al 2021)", "by wei et al.".
