@@ -12,7 +12,7 @@ from assistant.answer.prompts import NOT_FOUND
 from assistant.answer.result import Answer
 from assistant.index.ingest import ingest
 from assistant.retrieval.hybrid import HybridSearch
-from assistant.ui.html import reply_markdown
+from assistant.ui.html import reply_markdown, sources_panel
 from tests.corpora import ZEBRA_PAPERS, write_daily
 from tests.fakes import FakeChatModel
 
@@ -617,6 +617,7 @@ def test_a_name_the_paper_mentions_in_passing_is_no_paper_of_the_collection(
     assert "beats MegaDet by 4 points" in answer.text
     assert [c.title for c in answer.citations] == ["Counting Savanna Herds from Drones"]
     assert "**References**\n[1] Counting Savanna Herds from Drones" in reply_markdown(answer)
+    assert sources_panel(answer).startswith("<h3>Closest matches</h3>")
     # A paper's own name (in its title) is no passing mention: the model answers.
     answer = engine.ask("how much does zebranet improve stripe mask accuracy?")
     assert len(model.calls) == 1 and "in passing" not in answer.text and not answer.abstained

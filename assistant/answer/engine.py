@@ -563,7 +563,7 @@ class Engine:
             hits,
             sources,
             timings,
-            papers_label="Retrieved papers",
+            papers_label="Closest matches" if in_passing else "Retrieved papers",
             intent=intent,
             prose=writer.text or listed,
             claims=writer.claims_shown(),
