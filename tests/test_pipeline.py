@@ -319,6 +319,24 @@ def test_a_follow_up_reads_the_conversation_s_shorthand_as_the_question_s(engine
     assert [c.title for c in answer.citations] == ["ZebraNet: Segmenting Zebra Stripes"]
 
 
+def test_a_follow_up_s_it_is_the_paper_the_last_answer_quoted_first(engine_with):
+    # After a listing, "it" is its first paper, found by the sentence quoted from it;
+    # the conversation's words alone ranked ZebraNet first.
+    engine, _ = engine_with("It reaches 94 percent [1].", quote_first=True)
+    history = [
+        {"role": "user", "content": "anything on zebras?"},
+        {"role": "assistant", "content": (
+            '1. Counting Savanna Wildlife from Drones: "We count savanna wildlife such as '
+            'zebra herds and elephants from drone video." [1]\n'
+            '2. ZebraNet: Segmenting Zebra Stripes: "We segment zebra stripes in savanna '
+            'photographs with instance masks." [2]'
+        )},
+    ]  # fmt: skip
+    answer = engine.ask("what accuracy does it reach?", history)
+    assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"
+    assert [q["title"] for q in answer.quotes] == ["Counting Savanna Wildlife from Drones"]
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 from collections import Counter
@@ -40,6 +41,9 @@ from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse, owned_names
 from assistant.retrieval.scope import Scope
 from assistant.text import build_vocabulary, singular, tokenize
+
+# A sentence an answer quoted from a paper: '"... 15.6x speed-up ratio ..." [1]'.
+QUOTED_SENTENCE = re.compile(r'"([^"\n]{20,})"\s*\[\d+\]')
 
 
 class ChatModel(Protocol):
@@ -214,9 +218,11 @@ class Engine:
         intent: Intent,
         k: int,
         within: frozenset[str] | None = None,
+        quoted_before: PaperHit | None = None,
     ) -> list[PaperHit]:
         """Papers for the asking part of the question (only papers ``within`` when given);
-        a follow-up also searches with the conversation's words, and both rankings are fused."""
+        a follow-up also searches with the conversation's words, and both rankings are
+        fused, with the paper the last answer quoted first (``quoted_before``): "it"."""
         listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
         core = policy.core_question(question) if listing else policy.subject(question, intent)
         introduced = _ranks_by_introduction(intent, question)
@@ -226,8 +232,29 @@ class Engine:
             # words still bring in others, at half the weight.
             query = retrieval_query(core, history, follows=True)
             contextual = self.search.search(query, k, within=within)
-            hits = fuse([contextual, hits], k, self.settings.rrf_k, weights=(1.0, 0.5))
+            rankings, weights = [contextual, hits], [1.0, 0.5]
+            if quoted_before is not None and (within is None or quoted_before.paper_id in within):
+                rankings.append([quoted_before])
+                weights.append(1.0)
+            hits = fuse(rankings, k, self.settings.rrf_k, weights=tuple(weights))
         return hits
+
+    def _quoted_last(self, history: list[Message]) -> PaperHit | None:
+        """The paper whose sentence the last answer quoted first, found by that sentence in
+        its abstract: what a follow-up's "it" points at. After a listing led by AfroLM whose
+        next reply named Okapi, "and which models does it beat?" had drifted to Okapi."""
+        last = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+        found = QUOTED_SENTENCE.search(last)
+        if not found:
+            return None
+        sentence = " ".join(found.group(1).split())
+        hits = self.search.search(sentence, 3)
+        records = self.index.papers([hit.paper_id for hit in hits])
+        for hit in hits:
+            abstract = records.get(hit.paper_id, {}).get("abstract", "")
+            if sentence in " ".join(abstract.split()):
+                return hit
+        return None
 
     def _continues(
         self, question: str, history: list[Message], within: frozenset[str] | None
@@ -344,6 +371,7 @@ class Engine:
         """
         started = time.perf_counter()
         asked, question = question, self.spelled(question)
+        quoted_before = self._quoted_last(history or [])
         # The user's earlier questions are read as this one is ("params" written out).
         history = [
             {**m, "content": self.spelled(m["content"])} if m["role"] == "user" else m
@@ -375,7 +403,7 @@ class Engine:
             k = max(k, self.settings.listing_papers)
         # What a question naming a listing asks about: "is RAD-DINO in the mar14 file?"
         about = policy.without_listing(question, self.search.listing_dates) if listing else question
-        hits = self._retrieve(about, history, intent, k, within)
+        hits = self._retrieve(about, history, intent, k, within, quoted_before)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
         judged = evidence_for = about
