@@ -218,11 +218,11 @@ class Engine:
         intent: Intent,
         k: int,
         within: frozenset[str] | None = None,
-        quoted_before: PaperHit | None = None,
+        last_answer: str = "",
     ) -> list[PaperHit]:
         """Papers for the asking part of the question (only papers ``within`` when given);
         a follow-up also searches with the conversation's words, and both rankings are
-        fused, with the paper the last answer quoted first (``quoted_before``): "it"."""
+        fused, with the paper ``last_answer`` quoted first: "it"."""
         listing = intent in (Intent.LOOKUP, Intent.TOPIC)  # "introduced" helps the embedder
         core = policy.core_question(question) if listing else policy.subject(question, intent)
         introduced = _ranks_by_introduction(intent, question)
@@ -233,18 +233,18 @@ class Engine:
             query = retrieval_query(core, history, follows=True)
             contextual = self.search.search(query, k, within=within)
             rankings, weights = [contextual, hits], [1.0, 0.5]
-            if quoted_before is not None and (within is None or quoted_before.paper_id in within):
-                rankings.append([quoted_before])
+            quoted = self._quoted_last(last_answer)
+            if quoted is not None and (within is None or quoted.paper_id in within):
+                rankings.append([quoted])
                 weights.append(1.0)
             hits = fuse(rankings, k, self.settings.rrf_k, weights=tuple(weights))
         return hits
 
-    def _quoted_last(self, history: list[Message]) -> PaperHit | None:
-        """The paper whose sentence the last answer quoted first, found by that sentence in
+    def _quoted_last(self, last_answer: str) -> PaperHit | None:
+        """The paper whose sentence ``last_answer`` quoted first, found by that sentence in
         its abstract: what a follow-up's "it" points at. After a listing led by AfroLM whose
         next reply named Okapi, "and which models does it beat?" had drifted to Okapi."""
-        last = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
-        found = QUOTED_SENTENCE.search(last)
+        found = QUOTED_SENTENCE.search(last_answer)
         if not found:
             return None
         sentence = " ".join(found.group(1).split())
@@ -371,7 +371,10 @@ class Engine:
         """
         started = time.perf_counter()
         asked, question = question, self.spelled(question)
-        quoted_before = self._quoted_last(history or [])
+        # The last answer as shown, its quotes still marked: what a follow-up's "it" is.
+        last_answer = next(
+            (m["content"] for m in reversed(history or []) if m["role"] == "assistant"), ""
+        )
         # The user's earlier questions are read as this one is ("params" written out).
         history = [
             {**m, "content": self.spelled(m["content"])} if m["role"] == "user" else m
@@ -403,7 +406,7 @@ class Engine:
             k = max(k, self.settings.listing_papers)
         # What a question naming a listing asks about: "is RAD-DINO in the mar14 file?"
         about = policy.without_listing(question, self.search.listing_dates) if listing else question
-        hits = self._retrieve(about, history, intent, k, within, quoted_before)
+        hits = self._retrieve(about, history, intent, k, within, last_answer)
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
         judged = evidence_for = about

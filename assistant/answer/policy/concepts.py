@@ -133,6 +133,11 @@ def is_clipped(word: str, vocabulary: set[str]) -> bool:
     )
 
 
+def _folded(word: str) -> set[str]:
+    """The terms a written word holds, folded as concepts are ("ESM-2" → {"esm", "2"})."""
+    return {singular(token) for token in TOKEN.findall(word.lower())}
+
+
 def _number_like(word: str) -> bool:
     return sum(c.isdigit() for c in word) >= sum(c.isalpha() for c in word)
 
@@ -276,10 +281,7 @@ def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
     for part in NAME_PARTS.split(asked):
         # Its numbers belong to a name too: "llama 2" is no "llama".
         written = [
-            word
-            for word in WORD.findall(part)
-            if {singular(token) for token in TOKEN.findall(word.lower())} & terms
-            or _number_like(word)
+            word for word in WORD.findall(part) if _folded(word) & terms or _number_like(word)
         ]
         if 1 <= len(written) <= NAME_LOOKUP_CONCEPTS and not all(map(_number_like, written)):
             names.append(written)
@@ -307,8 +309,7 @@ def introduced_by_none(
     # instruction tuning", "algoperf" of "the AlgoPerf training algorithms benchmark") is
     # one the paper introducing the thing would name, however many words describe it.
     for word in WORD.findall(_introduced_asked(question) or ""):
-        folded = {singular(token) for token in TOKEN.findall(word.lower())}
-        if folded & rare_names and not any(is_known(word, w) for w in introduced.values()):
+        if _folded(word) & rare_names and not any(is_known(word, w) for w in introduced.values()):
             return word
     names = _names(concepts, question)
     for written in names:
@@ -529,11 +530,7 @@ def written_concepts(concepts: Sequence[Concept], question: str) -> str:
     """The words of ``question`` that hold its concepts, as written ("which file has the
     MoLFormer abstract?" → "MoLFormer"), or the core question when none does."""
     terms = {c.term for c in concepts}
-    words = [
-        word
-        for word in WORD.findall(core_question(question))
-        if {singular(token) for token in TOKEN.findall(word.lower())} & terms
-    ]
+    words = [word for word in WORD.findall(core_question(question)) if _folded(word) & terms]
     return " ".join(words) or core_question(question)
 
 
@@ -541,6 +538,6 @@ def written(term: str, question: str) -> str:
     """A folded term as the question writes it, in the whole word that holds it ("llava"
     → "LLaVA", "esm" → "ESM-2")."""
     for word in WORD.findall(question):
-        if any(singular(token.lower()) == term for token in TOKEN.findall(word)):
+        if term in _folded(word):
             return re.sub(r"['\u2019]s$", "", word)  # "JDExplore's" → "JDExplore"
     return term

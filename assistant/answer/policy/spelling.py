@@ -89,8 +89,8 @@ def correction(
     if len(candidates) == 1:
         return candidates[0]
     # Three letters swapped make another word too often ("kto" and "tko"): asking words only.
-    known = asking if len(lower) == 3 else common_words | asking
-    swapped = sorted(w for w in _swaps(lower) if w in known)
+    everyday = common_words if len(lower) > 3 else frozenset()
+    swapped = sorted(w for w in _swaps(lower) if w in asking or w in everyday)
     return swapped[0] if len(swapped) == 1 else None
 
 
