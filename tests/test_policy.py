@@ -781,6 +781,22 @@ def test_a_lookup_of_a_name_only_used_or_only_part_of_a_name_is_introduced_by_no
     assert introduced_by_none(logic, introduced, "who proposed LogicLLaMA?") == ""
 
 
+def test_the_paper_asked_for_as_the_origin_must_introduce_its_whole_name():
+    # "Supervised Chain of Thought" introduces half of "chain-of-thought prompting": enough
+    # for a lookup, not for "wei et al's chain-of-thought prompting paper".
+    introduced = {"sup": build_vocabulary(["supervised chain of thought"])}
+    cot = [Concept(t, 3.0, True) for t in ("chain", "thought", "prompting")]
+    asked = "introducing chain-of-thought prompting"
+    english = {"prompting", "supervised"}
+    assert introduced_by_none(cot, introduced, asked, english) == ""
+    assert introduced_by_none(cot, introduced, asked, english, whole=True) == (
+        "chain-of-thought prompting"
+    )
+    sup = [Concept("supervised", 3.0, True), *cot[:2]]
+    assert introduced_by_none(sup, introduced, "introducing supervised chain-of-thought",
+                              english, whole=True) == ""  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("question", "rare", "introduced_by"),
     [
@@ -925,6 +941,10 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
         ("hubert paper - how does its iterative clustering work? need the abstract", "hubert"),
         ("masked autoencoders (he et al 2021), what masking ratio worked best?",
          "masked autoencoders"),
+        # What the message opens with is not the name: "in", "the".
+        ("in the original llava paper, how did they generate the data?", "original llava"),
+        ("in wei et al's chain-of-thought prompting paper, what model size?",
+         "chain-of-thought prompting"),
         # No paper named as the subject.
         ("whats the range of improvement they report?", ""),  # "report", the verb
         ("how does the model do on gsm8k?", ""),

@@ -159,7 +159,12 @@ class Engine:
                 asked = question if intent is Intent.LOOKUP else f"introducing {thing}"
                 introduced = self.search.introduced_words([hit.paper_id for hit in hits])
                 name = policy.introduced_by_none(
-                    concepts, introduced, asked, common_words(), self._asked_names(concepts)
+                    concepts,
+                    introduced,
+                    asked,
+                    common_words(),
+                    self._asked_names(concepts),
+                    whole=bool(thing) and policy.asks_for_the_origin(question),
                 )
             else:  # a paper's record answers only when the question names that paper
                 ids = [hit.paper_id for hit in relevance.papers]

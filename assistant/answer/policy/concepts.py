@@ -294,6 +294,7 @@ def introduced_by_none(
     question: str,
     common_words: Set[str] = frozenset(),
     rare_names: Set[str] = frozenset(),
+    whole: bool = False,
 ) -> str:
     """For a lookup of a name: the name as written, when no paper introduces it under
     any of the names asked (``introduced``: the whole words naming what each paper
@@ -304,7 +305,9 @@ def introduced_by_none(
     strategy") must be introduced, and at least half of all its words (a paper that
     introduces "Bayesian Point-wise Optimization" does not introduce "bayesian
     personalized ranking"); a name of everyday words only ("batch normalization", "adam
-    optimizer") must be introduced whole."""
+    optimizer") must be introduced whole. ``whole``: every word of the name must be
+    introduced, for the paper asked for as the one that introduced it (asks_for_the_origin:
+    "wei et al's chain-of-thought prompting paper" is not "Supervised Chain of Thought")."""
     # A rare name asked for (``rare_names``, asked_names: "llava" of "LLaVA and visual
     # instruction tuning", "algoperf" of "the AlgoPerf training algorithms benchmark") is
     # one the paper introducing the thing would name, however many words describe it.
@@ -318,7 +321,7 @@ def introduced_by_none(
         if any(
             all(is_known(word, words) for word in needed)
             and sum(is_known(word, words) for word in written)
-            >= NAME_INTRODUCED_SHARE * len(written)
+            >= (1.0 if whole else NAME_INTRODUCED_SHARE) * len(written)
             for words in introduced.values()
         ):
             return ""
@@ -351,8 +354,15 @@ def named_thing(question: str) -> str:
     # or with its authors ("masked autoencoders (he et al 2021), ...").
     for text in (core_question(question), without_peripheral(question), question):
         if found := NAMED_THING.search(text):
-            return next(group for group in found.groups() if group)
+            return LEADING_WORDS.sub("", next(group for group in found.groups() if group))
     return ""
+
+
+# What a message may open with before its paper is named: "in the original llava paper,
+# how ...", "in wei et al's chain-of-thought paper, ..." (the authors are peripheral).
+LEADING_WORDS = re.compile(
+    r"^(?:(?:in|from|for|on|of|about|according\s+to)\s+)?(?:the\s+)?", re.IGNORECASE
+)
 
 
 # "the original X paper", "the seminal X paper": the paper that introduced X, asked for
