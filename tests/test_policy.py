@@ -100,6 +100,36 @@ from assistant.text import build_vocabulary
             False,
             Intent.LOOKUP,
         ),
+        # A paper described, its title asked for: "what's the title?", "... which one?"
+        (
+            "the one that rewrites harmful prompts as code completion - what's the title?",
+            False,
+            Intent.LOOKUP,
+        ),
+        (
+            "there was something about disguising harmful requests as code... which one",
+            False,
+            Intent.LOOKUP,
+        ),
+        (
+            "i remember a paper that filters biothreat text out of pretraining. which one?",
+            False,
+            Intent.LOOKUP,
+        ),
+        # Not lookups: a title or "which one" of something else, or one compared.
+        ("what's the title of the section on limitations in the SPIN paper?", False, Intent.FACT),
+        ("which one performs better on MMLU, SPIN or DPO?", False, Intent.COMPARISON),
+        ("which one did the SPIN paper fine-tune first?", False, Intent.FACT),
+        ("VHD11K beats some existing baseline dataset - which one?", False, Intent.FACT),
+        # Listings asked without "all": "papers on X?", "any X stuff", "what do we have on"
+        ("papers on LLM safety (jailbreaks, tamper resistance)?", False, Intent.TOPIC),
+        ("any papers on code generation with LLMs?", False, Intent.TOPIC),
+        ("any earth-observation stuff - remote sensing imagery?", False, Intent.TOPIC),
+        ("what do we have on medical imaging (x-rays, etc.)?", False, Intent.TOPIC),
+        ("which entries are surveys or reviews?", False, Intent.TOPIC),
+        # Not listings: what one paper's parts are.
+        ("the speech review groups methods into 3 categories - which ones?", False, Intent.FACT),
+        ("any gains from the papers on pruning in the SPIN paper?", False, Intent.FACT),
         # Not listings, comparisons or lookups: one paper, one thing asked.
         ("list the limitations the SPIN paper gives", False, Intent.FACT),
         ("anything surprising in the SPIN results?", False, Intent.FACT),

@@ -42,7 +42,14 @@ TOPIC = re.compile(
     # "list the medical imaging papers", "give me everything in the collection on X",
     # "remote sensing stuff - anything?"
     r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?([\w-]+\s+){0,3}?(papers|works|studies|articles)\b"
-    r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)",
+    r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)"
+    # "papers on LLM safety (jailbreaks, ...)?", "any earth-observation stuff - ...?",
+    # "what do we have on medical imaging?", "which entries are surveys?"
+    r"|^\W*(any\s+)?(papers|works|studies|articles|stuff)\s+(on|about)\b"
+    r"|^\W*any\s+((?!(from|of|in|on|the|by|with|for)\b)[\w-]+\s+){1,3}?"
+    r"(stuff|papers|works|studies|research)\b"
+    r"|\bwhat\s+(do|does)\s+(we|you|the\s+(collection|corpus|index))\s+have\s+(on|about)\b"
+    r"|^\W*(which|what)\s+entries\b",
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
@@ -56,6 +63,10 @@ LOOKUP = re.compile(
     # A paper described, then asked for: "... which one is that?", "what's it called?"
     r"|^\W*(which|what)\s+(one|paper|work|study)\s+(is|was)\s+(that|it|this)\b"
     r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b"
+    # "... to get around safety guardrails - what's the title?", "... slip past filters,
+    # which one?": the title of a paper described asked for.
+    r"|^\W*what('?s|\s+is|\s+was)\s+(its|the|their)\s+((exact|full|actual)\s+)?title\s*(\?|$)"
+    r"|\b(paper|work|study|something|one\s+(about|that|where|on|with))\b.*\bwhich\s+one\s*(\?|[.\u2026]{2,}|$)"
     # Whether the collection holds it: "is it in here?", "is mPLUG-Owl in the collection?",
     # "do we have it?"
     r"|\b(is|are)\s+(it|this|that|they|[\w-]+)\s+in\s+(here|the\s+(collection|corpus|index|"
