@@ -261,6 +261,15 @@ def test_is_known(term, known):
         ("what does SPIN do, in a nutshell?", "what does SPIN do, ?"),
         ("is there a friendly model of a pi-net?", "is there a friendly model of a pi-net?"),
         ("on x, which paper introduced spin?", ", which paper introduced spin?"),
+        # The lab a paper comes from: its abstract rarely says so.
+        ("do we have the original openai paper where gpt-2 supervises gpt-4?",
+         "do we have the original paper where gpt-2 supervises gpt-4?"),
+        ("google's flan paper - how many tasks?", "flan paper how many tasks?"),
+        ("Vega v1 from JD on GLUE - which entry is that?", "Vega v1 on GLUE which entry is that?"),
+        # A lab named as what is asked about, or a word that is no lab here, stays.
+        ("how many labelers did openai use?", "how many labelers did openai use?"),
+        ("is meta-learning in the collection?", "is meta-learning in the collection?"),
+        ("which paper builds on the mit license?", "which paper builds on the mit license?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):
@@ -1053,6 +1062,8 @@ def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():
         ("paper that proposed the Transformer", True),
         ("which paper proposes NBPO for noisy negative labels in implicit feedback", True),
         ("hi! for my reading group: which paper released helpsteer2?", True),
+        # "to" far from the verb is the asker's: "asked me to find the paper that ..."
+        ("my PI asked me to find the paper that introduced the GuacaMol benchmark", True),
         # A paper described, not a name asked for: where papers state their contribution
         # does not find it.
         ("Which paper merges several fine-tuned LLMs into one by randomly zeroing out most "

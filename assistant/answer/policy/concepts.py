@@ -250,7 +250,9 @@ def _introduced_asked(question: str) -> str | None:
     LLM to propose a configuration")."""
     core = core_question(question)
     verb = INTRODUCING.search(core)
-    if not verb or USED_BEFORE.search(core[: verb.start()]):
+    # Only the words just before the verb say whose verb it is: "which work uses an LLM to
+    # propose ...", not "my PI asked me to find the paper that introduced ...".
+    if not verb or USED_BEFORE.search(" ".join(core[: verb.start()].split()[-3:])):
         return None
     asked = core[verb.end() :]
     if DESCRIBED_BY_ARTICLE.match(asked):

@@ -135,6 +135,19 @@ AUTHORS = re.compile(
     r"\b(?:by\s+)?[\w'-]+\s+et\s+al\b\.?(?:\s*,?\s*\(?(?:19|20)\d\d\)?)?(?:'s)?",
     re.IGNORECASE,
 )
+_LABS = (
+    r"(openai|google(\s+(deepmind|research|brain))?|deepmind|anthropic|microsoft(\s+research)?|"
+    r"nvidia|facebook(\s+ai)?|meta\s+ai|alibaba|tencent|baidu|bytedance|huawei|jd|stanford|"
+    r"berkeley|cmu|mit|tsinghua)"
+)
+LAB = re.compile(
+    r"\b(from|by|at)\s+(the\s+)?" + _LABS + r"(\s+(folks|people|team|researchers|group|lab))?"
+    r"(?![\w-])"
+    r"|\b" + _LABS + r"(['\u2019]s)?(?![\w-])"
+    r"(?=\s+([\w.+'()-]+\s+){0,4}?(paper|one|work|report|team|folks|people)\b)"
+    r"|\bmeta['\u2019]s(?![\w-])",
+    re.IGNORECASE,
+)
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
     # An answer acknowledged before the next question: "ok and ...", "cool, and ...".
@@ -175,8 +188,13 @@ PERIPHERAL = re.compile(
     r"wants\s+to\s+know)\b)?"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
     r"discord|slack)(?![\w-])"
+    # The lab a paper comes from, which its abstract rarely says: "the original openai
+    # weak-to-strong paper", "google's flan paper", "Vega v1 from JD".
+    r"|"
+    + LAB.pattern
+    + "|"
     # The authors a paper is cited by: "burns et al's", "(he et al 2021)", "by wei et al.".
-    r"|" + AUTHORS.pattern,
+    + AUTHORS.pattern,
     re.IGNORECASE,
 )
 # A segment that asks: it ends with a question mark, or opens with a question word,
