@@ -19,6 +19,7 @@ from assistant.answer.policy import (
     coverage,
     described,
     introduced_by_none,
+    introduced_by_some,
     is_known,
     is_planted_instruction,
     judge_relevance,
@@ -794,6 +795,18 @@ def test_a_corrected_question_keeps_its_names_and_case():
          "We then consider the risk of these noisy labels, and propose a Noisy-label Robust "
          "BPO (NBPO). Prior work samples items and proposes BPR.", {"nbpo", "noisy-label"},
          {"bpr", "items"}),
+        # The repository a paper releases at names what it releases; its owner does not.
+        ("Learning Transferable Visual Models From Natural Language Supervision",
+         "We release our code and weights at https://github.com/OpenAI/CLIP.", {"clip"},
+         {"openai", "transferable", "learning"}),
+        ("HelpSteer2: Open-source dataset",
+         "HelpSteer2 is available at https://huggingface.co/datasets/nvidia/HelpSteer2 and "
+         "code at https://github.com/NVIDIA/NeMo-Aligner", {"helpsteer2", "nemo-aligner"},
+         {"nvidia", "datasets"}),
+        ("A Survey", "See https://github.com/someone.", set(), {"someone", "github"}),
+        # A title saying what is done to a thing does not name the thing as its own.
+        ("Enhancing CLIP with CLIP: Exploring Pseudolabeling for Limited-Label Prompt Tuning",
+         "", set(), {"clip", "enhancing"}),
     ],
 )  # fmt: skip
 def test_introduced_names_are_what_a_paper_introduces_not_what_it_uses(
@@ -818,6 +831,15 @@ def test_a_lookup_of_a_name_only_used_or_only_part_of_a_name_is_introduced_by_no
     assert introduced_by_none(w2v, introduced, "which paper introduced w2v-bert?") == ""
     logic = [Concept("logicllama", 5.0, True)]
     assert introduced_by_none(logic, introduced, "who proposed LogicLLaMA?") == ""
+
+
+def test_a_name_is_introduced_by_some_paper_when_one_introduces_all_its_words():
+    introduced = {"clip": {"clip"}, "remote": {"remoteclip", "remote", "sensing"}}
+    assert introduced_by_some("the original CLIP", introduced)
+    assert introduced_by_some("remote sensing", introduced)
+    assert not introduced_by_some("clip remote", introduced)  # no one paper has both
+    assert not introduced_by_some("structured", introduced)
+    assert not introduced_by_some("the original", introduced)  # no name at all
 
 
 def test_the_paper_asked_for_as_the_origin_must_introduce_its_whole_name():

@@ -336,7 +336,7 @@ class Engine:
         shared = policy.shared_by_sides(question)
         for side in policy.comparison_sides(question):
             query = f"{side} {shared}" if shared else side
-            hits = self.search.search(query, 3, within=within)
+            hits = self._side_hits(side, query, within)
             relevance = self.relevance(side, hits)
             papers = relevance.papers
             # A side written with a word no text holds ("'debate helps w2s'") is found by
@@ -355,6 +355,18 @@ class Engine:
             elif papers[0].paper_id not in {hit.paper_id for hit in found}:
                 found.append(papers[0])
         return found, absent
+
+    def _side_hits(self, side: str, query: str, within: frozenset[str] | None) -> list[PaperHit]:
+        """The papers for one side of a comparison: when the side is a name that a paper
+        introduces ("clip", "the original CLIP"), ranked by where papers state their
+        contribution too, so the paper that introduced it beats those that use it
+        ("Enhancing CLIP with CLIP")."""
+        hits = self.search.search(query, 3, within=within)
+        if len(tokenize(side)) > policy.NAME_LOOKUP_CONCEPTS:
+            return hits
+        by_introduction = self.search.search(query, 3, introduced=True, within=within)
+        introduced = self.search.introduced_words([hit.paper_id for hit in by_introduction])
+        return by_introduction if policy.introduced_by_some(side, introduced) else hits
 
     def stream(
         self,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -408,11 +409,30 @@ def owned_names(abstract: str) -> list[str]:
     return [m.group(1) for m in OWNED.finditer(abstract)]
 
 
+# A link to where a paper releases its code, model or data.
+RELEASE_LINK = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[^\s()\[\]{}<>,;]+",
+    re.IGNORECASE,
+)
+
+
+def released_names(abstract: str) -> list[str]:
+    """The names of the repositories a paper releases at ("https://github.com/OpenAI/CLIP"
+    → "CLIP", ".../datasets/nvidia/HelpSteer2" → "HelpSteer2"): its own name for what it
+    releases, which its abstract may write nowhere else (CLIP's never says "CLIP")."""
+    names = []
+    for link in RELEASE_LINK.findall(abstract):
+        parts = [part for part in urlparse(link.rstrip(".")).path.split("/") if part]
+        if len(parts) >= 2:  # owner and repository, not a user's page
+            names.append(parts[-1].removesuffix(".git").replace("_", "-"))
+    return names
+
+
 # Where the name of what a paper introduces ends, and the things it uses, builds on or
 # compares with begin: "introduces LogicLLaMA, a LLaMA-7B model fine-tuned for ... using
 # LoRA", "termed Mirror-BERT, which converts MLMs (e.g., BERT ...)".
 USES = re.compile(
-    r"(?<![\w-])(using|uses?|with|via|e\.g|i\.e|such\s+as|including|like|to|from|over|than|versus|"
+    r"(?<![\w-])(using|uses?|with|via|e\.g|i\.e|such\s+as|including|like|to|from|at|over|than|versus|"
     r"vs|based\s+on|built\s+on|upon|leveraging|through|for|against|compared|of\s+(existing|"
     r"prior|previous|popular|pre-?trained|off-the-shelf))(?![\w-])",
     re.IGNORECASE,
@@ -473,17 +493,26 @@ def introduction_spans(record: dict[str, Any]) -> list[str]:
     first word of use ("... Objectives for Transformers" introduces no transformer; the
     part before a colon always counts); in each contribution sentence the words after "we
     propose / introduce / ..." up to the first word of use; the words after "called",
-    "termed" or "introducing" anywhere; and the abbreviations the abstract gives its
-    title's name (``title_abbreviations``: "DSL" of "Design-based Supervised Learning")."""
+    "termed" or "introducing" anywhere; the abbreviations the abstract gives its
+    title's name (``title_abbreviations``: "DSL" of "Design-based Supervised Learning");
+    and the names of the repositories it releases at (``released_names``: "CLIP")."""
     title = record.get("title", "")
     head, colon, rest = title.partition(":")
     spans = [head, USES.split(rest)[0]] if colon else [USES.split(title)[0]]
+    # A title that opens with what is done to a thing ("Enhancing CLIP with CLIP",
+    # "Evaluating Self-Supervised Learning in ...") does not name it as the paper's own.
+    if ACTING_ON.match(spans[0]):
+        spans = spans[1:]
     for sentence in split_sentences(record.get("abstract", "")):
         starts = [m.end() for m in NAMING.finditer(sentence)]
         if stated := CONTRIBUTION.search(sentence):
             starts.append(stated.end())
         spans += [USES.split(sentence[start:])[0] for start in starts]
-    return spans + title_abbreviations(record)
+    return spans + title_abbreviations(record) + released_names(record.get("abstract", ""))
+
+
+# A title's first word saying what the paper does to what follows: "Enhancing ...".
+ACTING_ON = re.compile(r"\s*[A-Z][a-z]+ing\s", re.ASCII)
 
 
 # A name and the abbreviation it is given: "Label Supervised LLaMA (LS-LLaMA)".
@@ -522,7 +551,8 @@ def introduction(metadata: list[dict[str, Any]], positions: list[int]) -> str:
     first = metadata[positions[0]]
     abstract = first.get("abstract", "")
     stated = [s for s in split_sentences(abstract) if CONTRIBUTION.search(s)]
-    return " ".join([first["title"], first["title"], *stated])
+    titles = [] if ACTING_ON.match(first["title"]) else [first["title"]] * 2
+    return " ".join([*titles, *stated, *released_names(abstract)])
 
 
 def fuse(

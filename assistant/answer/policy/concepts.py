@@ -330,6 +330,15 @@ def introduced_by_none(
     return " ".join(names[0]) if names else ""
 
 
+def introduced_by_some(name: str, introduced: dict[str, set[str]]) -> bool:
+    """Whether some paper introduces every word of ``name`` besides those saying which
+    paper ("the original CLIP" → "clip"), as ``introduced`` gives each paper's words."""
+    words = tokenize(NOT_NAMES.sub(" ", name))
+    return bool(words) and any(
+        all(is_known(word, paper_words) for word in words) for paper_words in introduced.values()
+    )
+
+
 # "what did the llama 2 paper report?", "how does flash attention work?": a question
 # about one named thing, which some paper must introduce for the collection to answer.
 NAMED_THING = re.compile(
