@@ -48,6 +48,11 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("ASFT paper: which of the two lists is it on?", ["date"]),
         ("github link for the CLEAR paper + which list(s) it shows up in?", ["date", "url"]),
         ("link to the deep ignorance paper + which list is it in?", ["date", "url"]),
+        (
+            "give me the link to the medprompt paper + the date it showed up in the feed",
+            ["date", "url"],
+        ),
+        ("rad-dino - which of the two daily files is it in?", ["date"]),
         # Not metadata: facts about the work, or words that only look like the cues.
         ("When does SegPrompt fail?", []),
         ("When is debate helpful for weak supervision?", []),
@@ -75,6 +80,9 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("How is the model trained when labels are noisy?", []),
         ("what list of baselines did they use?", []),
         ("link prediction on graphs: which paper?", []),
+        ("what was the date it was trained up to?", []),
+        ("which of the two models is better?", []),
+        ("which of the two image files does the model see first?", []),
     ],
 )
 def test_asked_fields(question, fields):

@@ -86,6 +86,12 @@ from assistant.text import build_vocabulary
         ("Which papers list their code?", False, Intent.TOPIC),  # a list, not a listing
         ("RAD-DINO: is it in the mar 14 list, the oct 9 list, or both?", False, Intent.METADATA),
         ("which daily list had LLMTune?", False, Intent.METADATA),
+        ("rad-dino - which of the two daily files is it in?", False, Intent.METADATA),
+        (
+            "can u give me the link to the medprompt paper + the date it showed up",
+            False,
+            Intent.METADATA,
+        ),
         ("link to the deep ignorance paper + which list is it in?", False, Intent.METADATA),
         ("list the medical imaging papers in here (chest x-ray, ...)", False, Intent.TOPIC),
         ("give me everything in the collection on weak-to-strong", False, Intent.TOPIC),

@@ -38,6 +38,7 @@ _ASKS = {
         r"|\b(published|released)\s*(\?|$|when\b|in\s+what\b|on\s+what\b)"
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
+        r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared|(was|were)\s+(posted|listed|published|added|released))\b"
         # The listing a record comes from: "which day's listing is it from?"
         r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|" + LISTING_ASKED
     ),
@@ -71,7 +72,7 @@ _ASKS = {
     "source": re.compile(
         # "which file is it in?", "where does the RemoteCLIP paper come from?"; not
         # "where does the gain come from?", "the source of the gain" nor "what file format".
-        r"\b(which|what)\s+([\w-]+\s+){0,3}?file\b(?!\s*(formats?|types?|sizes?|systems?))"
+        r"\b(which|what)\s+([\w-]+\s+){0,3}?files?\b(?!\s*(formats?|types?|sizes?|systems?))"
         r"|\bsource\s+file\b"
         r"|\bwhere\b[^?]*\b(paper|record|entry|abstract)\s+(come|comes|came)\s+from\b"
         r"|\bsource\s+of\s+(the|this|that)\s+(paper|record|entry|abstract)\b"

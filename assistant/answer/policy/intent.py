@@ -80,7 +80,8 @@ LOOKUP = re.compile(
 LISTING_ASKED = (
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
     r"(\d{1,2}(st|nd|rd|th)?\s+)?(list|file|listing)s?\b"
-    r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b|\bwhich\s+of\s+the\s+(two\s+)?lists\b"
+    r"|\b(daily|weekly)\s+(papers?\s+)?lists?\b"
+    r"|\bwhich\s+of\s+the\s+(two\s+)?(daily\s+)?(lists|listings|files)\b"
     # "which list is it in?", "which list(s) it shows up in"; not "which list of baselines"
     r"|\bwhich\s+list(s|\(s\))?(?!\s+of\b)(?![\w-])"
     r"|\b(date|day)\s+in\s+the\s+(collection|corpus|index|listing|list)\b"
@@ -93,7 +94,11 @@ METADATA = re.compile(
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
     # "which daily papers file contains X?", "X - date in the collection?"
     r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|" + LISTING_ASKED,
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
+    # "the link to the medprompt paper + the date it showed up in the feed"
+    r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
+    r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared|(was|were)\s+(posted|listed|published|added|released))\b|"
+    + LISTING_ASKED,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
