@@ -479,6 +479,20 @@ def test_asked_names_are_rare_words_of_no_everyday_english(term, passages, every
     assert rare == ({term} if name else set())
 
 
+def test_the_papers_holding_the_names_asked_answer_first():
+    # "VHD11K - how many images and videos?": a paper on videos is closer in meaning,
+    # the one holding VHD11K answers.
+    found = [Concept("vhd11k", 6.0, True), Concept("image", 2.0, True),
+             Concept("video", 2.0, True)]  # fmt: skip
+    words = {"close paper": {"image", "video"}, "near paper": {"vhd11k", "image", "video"}}
+    options = dict(min_coverage=0.3, min_similarity=0.3, similarity_margin=0.2, limit=3)
+    question = "VHD11K - how many images and videos?"
+    relevance = judge_relevance(question, HITS[:2], words, found, names={"vhd11k"}, **options)
+    assert [h.title for h in relevance.papers] == ["Near Paper", "Close Paper"]
+    unchanged = judge_relevance(question, HITS[:2], words, found, **options)
+    assert [h.title for h in unchanged.papers] == ["Close Paper", "Near Paper"]
+
+
 def test_a_rare_name_no_matching_paper_holds_means_abstain():
     # The close paper covers the rest of "fixmatch: which confidence threshold for
     # pseudo labels?" and not "fixmatch"; a paper that holds it answers.
@@ -619,6 +633,11 @@ def test_sides_named_after_the_words_that_point_at_them(question, sides, shared)
         ("LS-LLaMA vs the PPO-for-NLU paper: which route works?", False),
         ("MeDSLIP vs TeminAL - how does each handle the radiology report side?", False),
         ("contrast the original CLIP paper with Data Filtering Networks", False),
+        # A message opening with its subject: "X — ... A vs B"
+        ("VHD11K — how many images vs videos are in it?", True),
+        ("afrolm — how many languages, and how much smaller was its data vs baselines?", True),
+        ("for my slides: RAD-DINO vs the MeDSLIP paper - language supervision or not?", False),
+        ("clip vs remoteclip: data and evaluation?", False),
     ],
 )  # fmt: skip
 def test_a_message_with_vs_may_ask_about_one_paper(question, one):

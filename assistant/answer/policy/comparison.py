@@ -160,11 +160,21 @@ def asks_about_one(question: str) -> bool:
     paper - how much compute does it save vs bert?", "the mamba paper: throughput gain vs
     transformers?". The named paper ("the X paper", "X paper:") is none of the sides, and
     no word says it compares ("compare", "differ", "contrast") or asks about each."""
-    thing = named_thing(question)
+    thing = named_thing(question) or _opening_subject(question)
     if not thing or COMPARING.search(question) or EACH.search(question):
         return False
     words = set(tokenize(thing))
     return not any(words & set(tokenize(side)) for side in comparison_sides(question))
+
+
+# A message opening with what it is about: "VHD11K — how many images vs videos?",
+# "VHD11K harmful dataset - what's in it (images vs videos)?"
+OPENING_SUBJECT = re.compile(r"^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?::|\s[-\u2013\u2014]+)\s")
+
+
+def _opening_subject(question: str) -> str:
+    found = OPENING_SUBJECT.match(without_peripheral(question))
+    return found.group(1) if found else ""
 
 
 # The things a comparison in a conversation sets its paper against without naming them.

@@ -496,6 +496,11 @@ def judge_relevance(
             if not any(is_known(name, paper_words.get(h.paper_id, set())) for h in papers):
                 unmatched = written(name, question)
                 return Relevance([], [], best, concepts=tuple(concepts), unmatched=unmatched)
+    # The papers that hold the names asked answer first: "VHD11K - how many images and
+    # videos?" is about the paper that has VHD11K, not a closer one on videos.
+    papers.sort(
+        key=lambda h: -sum(is_known(name, paper_words.get(h.paper_id, set())) for name in names)
+    )
     return Relevance(papers, missing, best, concepts=tuple(concepts))
 
 
