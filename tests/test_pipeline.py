@@ -643,3 +643,22 @@ def test_a_name_the_paper_mentions_in_passing_is_no_paper_of_the_collection(
     # the paper answers, and the model's invented figure is dropped by the check.
     answer = engine.ask("how accurate is megadet on aerial herds?")
     assert len(model.calls) == 2 and not answer.abstained and "90 percent" not in answer.text
+
+
+def test_the_paper_named_by_a_name_mentioned_in_passing_is_not_in_the_collection(
+    tmp_path, settings, fake_index
+):
+    # "the megadet paper" asked for by a long description the drone paper covers: a paper
+    # that mentions MegaDet once is not the MegaDet paper.
+    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
+           progress=False)  # fmt: skip
+    model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
+    engine_settings = settings.model_copy(update={"min_similarity": 0.0, "similarity_margin": 1.0})
+    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
+    described = "counting savanna herds from drone video with a new detector on aerial herds"
+    answer = engine.ask(f"the megadet paper, {described}: how accurate is it?")
+    assert answer.abstained and model.calls == []
+    assert answer.text.startswith("No indexed paper is about 'megadet'")
+    # Named with the paper's own title beside it, the paper is the one asked for.
+    answer = engine.ask(f"the megadet 'counting savanna herds from drones' paper, {described}?")
+    assert not answer.abstained and "in passing" not in answer.text

@@ -288,16 +288,28 @@ class Engine:
         """The rare name a question of fact asks about that the answering paper (its
         evidence ``source``) only mentions in passing, as the question writes it; "" when
         the paper is about it."""
+        concepts = list(relevance.concepts)
         if policy.described(relevance.concepts, relevance.best_coverage):
-            return ""  # the question describes its paper; the name is how it is measured
-        names = self._asked_names(list(relevance.concepts))
+            # The question describes its paper; a name is how it is measured, unless it
+            # names the paper asked about ("the instructgpt paper, training language
+            # models to follow instructions ...": one mentioned in passing does not answer).
+            thing = policy.named_thing(question)
+            concepts = self._concepts(thing) if thing else []
+            # ... unless the rest of that name is the paper's title ("simclrv2 'big
+            # self-supervised models' paper": "Big Self-Supervised Models are Strong ...").
+            names = self._asked_names(concepts)
+            rest = [term for term in tokenize(thing) if singular(term) not in names]
+            title = build_vocabulary([source.title()])
+            if rest and all(policy.is_known(term, title) for term in rest):
+                return ""
+        names = self._asked_names(concepts)
         if not names:
             return ""
         paper_id = source.hit.paper_id
         held = Counter(singular(t) for t in tokenize(f"{source.title()} {source.abstract}"))
         naming = self.search.naming_words([paper_id]).get(paper_id, set())
         naming |= build_vocabulary(owned_names(source.abstract))
-        rare = {c.term for c in relevance.concepts if self._is_rare_name(c.term)}
+        rare = {c.term for c in concepts if self._is_rare_name(c.term)}
         name = policy.mentioned_in_passing(names, naming, lambda term: held[term], rare)
         return policy.written(name, question) if name else ""
 
