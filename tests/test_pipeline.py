@@ -662,3 +662,6 @@ def test_the_paper_named_by_a_name_mentioned_in_passing_is_not_in_the_collection
     # Named with the paper's own title beside it, the paper is the one asked for.
     answer = engine.ask(f"the megadet 'counting savanna herds from drones' paper, {described}?")
     assert not answer.abstained and "in passing" not in answer.text
+    # So is a name asked about in a paper named by its title.
+    answer = engine.ask("how much better than megadet is the counting savanna herds paper?")
+    assert not answer.abstained and "in passing" not in answer.text

@@ -123,7 +123,15 @@ from assistant.text import build_vocabulary
             False,
             Intent.LOOKUP,
         ),
+        ("the CLIP-for-satellite one, what's its exact title?", False, Intent.LOOKUP),
+        (
+            "looking for the one where gpt-4 beats med-palm 2, which paper is that",
+            False,
+            Intent.LOOKUP,
+        ),
+        ("the cherokee translation dataset paper, which one is it?", False, Intent.LOOKUP),
         # Not lookups: a title or "which one" of something else, or one compared.
+        ("the OVM paper used gsm8k and one other dataset, which one is it?", False, Intent.FACT),
         ("what's the title of the section on limitations in the SPIN paper?", False, Intent.FACT),
         ("which one performs better on MMLU, SPIN or DPO?", False, Intent.COMPARISON),
         ("which one did the SPIN paper fine-tune first?", False, Intent.FACT),

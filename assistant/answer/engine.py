@@ -289,19 +289,23 @@ class Engine:
         evidence ``source``) only mentions in passing, as the question writes it; "" when
         the paper is about it."""
         concepts = list(relevance.concepts)
+        thing = policy.named_thing(question)
+        # A paper named by its title is the paper asked about, whatever name it mentions
+        # ("ClinicLLM ... in the healthcare generalization paper", "simclrv2 'big
+        # self-supervised models' paper": "Big Self-Supervised Models are Strong ...").
+        rest = [
+            term
+            for term in tokenize(thing)
+            if singular(term) not in self._asked_names(self._concepts(thing))
+        ]
+        title = build_vocabulary([source.title()])
+        if rest and all(policy.is_known(term, title) for term in rest):
+            return ""
         if policy.described(relevance.concepts, relevance.best_coverage):
             # The question describes its paper; a name is how it is measured, unless it
             # names the paper asked about ("the instructgpt paper, training language
             # models to follow instructions ...": one mentioned in passing does not answer).
-            thing = policy.named_thing(question)
             concepts = self._concepts(thing) if thing else []
-            # ... unless the rest of that name is the paper's title ("simclrv2 'big
-            # self-supervised models' paper": "Big Self-Supervised Models are Strong ...").
-            names = self._asked_names(concepts)
-            rest = [term for term in tokenize(thing) if singular(term) not in names]
-            title = build_vocabulary([source.title()])
-            if rest and all(policy.is_known(term, title) for term in rest):
-                return ""
         names = self._asked_names(concepts)
         if not names:
             return ""

@@ -62,10 +62,14 @@ LOOKUP = re.compile(
     r"|\b(what|which)('?s|\s+is|\s+was)\s+the\s+(paper|work|study|article)\s+(that|which)\b"
     # A paper described, then asked for: "... which one is that?", "what's it called?"
     r"|^\W*(which|what)\s+(one|paper|work|study)\s+(is|was)\s+(that|it|this)\b"
+    # "..., which paper is that", "the ... dataset paper, which one is it?"; not "... and
+    # one other dataset, which one is it?"
+    r"|[,;]\s*(which|what)\s+(paper|work|study)\s+(is|was)\s+(that|it|this)\b"
+    r"|\b(paper|work|study|report)\s*[,;]\s*(which|what)\s+one\s+(is|was)\s+(that|it|this)\b"
     r"|^\W*what('?s|\s+is|\s+was)\s+(it|that|this|the\s+paper)\s+called\b"
     # "... to get around safety guardrails - what's the title?", "... slip past filters,
     # which one?": the title of a paper described asked for.
-    r"|^\W*what('?s|\s+is|\s+was)\s+(its|the|their)\s+((exact|full|actual)\s+)?title\s*(\?|$)"
+    r"|(^|[,;]\s*)\W*what('?s|\s+is|\s+was)\s+(its|the|their)\s+((exact|full|actual)\s+)?title\s*(\?|$)"
     r"|\b(paper|work|study|something|one\s+(about|that|where|on|with))\b.*\bwhich\s+one\s*(\?|[.\u2026]{2,}|$)"
     # Whether the collection holds it: "is it in here?", "is mPLUG-Owl in the collection?",
     # "do we have it?"
