@@ -283,6 +283,7 @@ def test_is_known(term, known):
         ("Vega v1 from JD on GLUE - which entry is that?", "Vega v1 on GLUE which entry is that?"),
         # A lab named as what is asked about, or a word that is no lab here, stays.
         ("how many labelers did openai use?", "how many labelers did openai use?"),
+        ("the JD Explore tech report on GLUE?", "the JD Explore tech report on GLUE?"),
         ("is meta-learning in the collection?", "is meta-learning in the collection?"),
         ("which paper builds on the mit license?", "which paper builds on the mit license?"),
     ],
@@ -333,6 +334,7 @@ def test_key_concepts_weigh_rarity_and_ignore_case_and_chatter():
         ("SegPrompt recipe", [], ["recipe"]),  # an everyday word: a typical weight
         ("segpromt segmentation", [], ["segpromt"]),  # a typo of a known word
         ("what about 224x224 segmentation", [], []),  # numbers are not concepts
+        ("segprompt on its 3rd and 2nd segmentation", [], []),  # nor are ordinals
         # A clipping of a word the collection holds is no name; a short unknown word
         # that starts no such word is.
         ("segprompt perf on segmentation?", [], ["perf"]),
@@ -789,6 +791,7 @@ def test_typo_correction(word, meant):
         ("how big is the avg perf drop w/o SFT?",
          "how big is the average performance drop without SFT?"),
         ("results w/ approx 5 params", "results with approximately 5 parameters"),
+        ("so ppl skip hparam tuning?", "so people skip hyperparameter tuning?"),
         # Kept: a word the collection holds as written ("lora"), a name, a longer word.
         ("lora avgpool perfx", "lora avgpool perfx"),
     ],

@@ -139,6 +139,9 @@ def _folded(word: str) -> set[str]:
 
 
 def _number_like(word: str) -> bool:
+    """A number, a size or an ordinal: "20", "224x224", "3rd"."""
+    if re.fullmatch(r"\d+(st|nd|rd|th)", word, re.IGNORECASE):
+        return True
     return sum(c.isdigit() for c in word) >= sum(c.isalpha() for c in word)
 
 

@@ -152,7 +152,8 @@ _LABS = (
 LAB = re.compile(
     r"\b(from|by|at)\s+(the\s+)?" + _LABS + r"(\s+(folks|people|team|researchers|group|lab))?"
     r"(?![\w-])"
-    r"|\b" + _LABS + r"(['\u2019]s)?(?![\w-])"
+    # (not "jd" here: "the JD Explore tech report" is JDExplore's own name)
+    r"|\b(?!jd\b)" + _LABS + r"(['\u2019]s)?(?![\w-])"
     r"(?=\s+([\w.+'()-]+\s+){0,4}?(paper|one|work|report|team|folks|people)\b)"
     r"|\bmeta['\u2019]s(?![\w-])",
     re.IGNORECASE,

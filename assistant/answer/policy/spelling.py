@@ -56,6 +56,11 @@ SHORTHAND = {
     "acc": "accuracy",
     "prev": "previous",
     "num": "number",
+    "ppl": "people",
+    "hparam": "hyperparameter",
+    "hparams": "hyperparameters",
+    "hyperparam": "hyperparameter",
+    "hyperparams": "hyperparameters",
 }
 # A shorthand word as written, slashes included ("w/o").
 SHORTHAND_WORD = re.compile(r"(?<![\w/])(w/o|w/|b/c)(?![\w/])|\b[a-z]+\b", re.IGNORECASE)
