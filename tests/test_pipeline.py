@@ -128,8 +128,11 @@ def test_a_hedge_is_dropped_on_its_own(engine_with):
         # A hedge whose words the source holds: still no finding, never shown.
         ("The sources do not mention labelled zebra images collected by park rangers.", False),
         ("The number of labelled zebra images is not stated by the park rangers.", False),
-        # A finding that says "not" is a finding.
-        ("Training does not use penguins, only 12,000 labelled zebra images.", True),
+        # A finding is shown ...
+        ("ZebraNet trains on 12,000 labelled zebra images.", True),
+        # ... but not a "not" the source never says: its words, a claim of the model's
+        # own (what training does not use).
+        ("Training does not use penguins, only 12,000 labelled zebra images.", False),
     ],
 )  # fmt: skip
 def test_a_hedge_is_no_finding_even_when_the_source_holds_its_words(engine_with, sentence, shown):

@@ -540,12 +540,21 @@ DRONES = Source(2, hit("Drones", 0.5), ["We count savanna wildlife herds from dr
         ("ZebraNet was trained on penguins in Antarctica by volunteers.", []),
         ("The sources do not mention the backbone.", []),
         ("Yes.", []),
+        # A negation the source does not make: its words, the opposite claim.
+        ("ZebraNet does not improve stripe mask accuracy by 7.5 points.", []),
+        ("ZebraNet never improves stripe mask accuracy.", []),
     ],
 )  # fmt: skip
 def test_check_claim(sentence, supported_by):
     claim = check_claim(sentence, [ZEBRA, DRONES], min_support=0.5)
     assert [source.hit.title for source in claim.sources] == supported_by
     assert claim.supported is bool(supported_by)
+
+
+def test_a_negation_the_source_makes_is_supported():
+    source = Source(1, hit("Drones", 0.5), ["Counting herds from drones needs no labels."])
+    assert check_claim("Counting herds from drones needs no labels.", [source],
+                       min_support=0.5).supported  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -148,10 +148,18 @@ def check_claim(
     named = {stem(w) for w in tokenize(papers)}
     mixed = len(chosen) > 1 and not _clauses_hold(sentence, sources, min_support, is_name)
     written = _names_held(written_names(sentence), papers)
-    if not chosen or not names <= named or not written or mixed:
+    # A negation the sources do not make turns their words into the opposite claim ("The
+    # CLIP paper's zero-shot result does not match ResNet-50" from "we match the accuracy
+    # of the original ResNet-50 ... zero-shot").
+    denied = NEGATION.search(sentence) and not any(NEGATION.search(s.text()) for s in chosen)
+    if not chosen or not names <= named or not written or mixed or denied:
         best = max((support(sentence, s) for s in sources), default=0.0)
         return Claim(sentence, (), best)
     return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
+
+
+# Words that deny what follows.
+NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 
 # Where a sentence that sets two things side by side turns from one to the other.
