@@ -1047,6 +1047,7 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
         ("hubert paper - how does its iterative clustering work? need the abstract", "hubert"),
         ("masked autoencoders (he et al 2021), what masking ratio worked best?",
          "masked autoencoders"),
+        ("whats the clip paper's zero-shot result?", "clip"),  # a possessive, no quote
         # What the message opens with is not the name: "in", "the".
         ("in the original llava paper, how did they generate the data?", "original llava"),
         ("in wei et al's chain-of-thought prompting paper, what model size?",

@@ -141,6 +141,19 @@ class Engine:
             names=self._asked_names(concepts) if intent in NAMES_CHECKED else frozenset(),
         )
         thing = policy.named_thing(question) if intent is Intent.FACT else ""
+        if thing and relevance.papers:
+            # The paper that introduced the thing named answers first: "whats the clip
+            # paper's zero-shot result?" is CLIP's, not Selfie's ImageNet one.
+            introduced = self.search.introduced_words([h.paper_id for h in relevance.papers])
+            first = sorted(
+                relevance.papers,
+                key=lambda hit: (
+                    not policy.introduced_by_some(
+                        thing, {hit.paper_id: introduced.get(hit.paper_id, set())}
+                    )
+                ),
+            )
+            relevance = dataclasses.replace(relevance, papers=first)
         if (
             thing
             and not policy.asks_for_the_origin(question)

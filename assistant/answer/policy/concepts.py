@@ -349,7 +349,7 @@ NAMED_THING = re.compile(
     # coding (CPC) paper"; a message opening with its paper: "tree of thoughts paper: ..."
     r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)(?<!\bthey)(?<!\bwe)(?<!\byou)"
     r"\s+(?:paper|(?:technical\s+)?report)\b"  # not "the gain they report"
-    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper\s*[:,\u2014\u2013'\"-]"
+    r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper(?!['\u2019]s\b)\s*[:,\u2014\u2013'\"-]"
     # "masked autoencoders (he et al 2021), ...", "mae by he et al: ...": named by its authors
     r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?:\(|\bby\s)\s*[\w'-]+\s+et\s+al\b"
     # "how does flashattention work?", "how does whisper do multilingual asr?"; not "how
