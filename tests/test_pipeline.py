@@ -619,17 +619,24 @@ HERD_PAPERS = {
 }
 
 
+def herd_engine(tmp_path, settings, fake_index, min_similarity):
+    """An engine over HERD_PAPERS whose model claims MegaDet's accuracy (twice)."""
+    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
+           progress=False)  # fmt: skip
+    model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
+    update = {"min_similarity": min_similarity, "similarity_margin": 1.0}
+    engine_settings = settings.model_copy(update=update)
+    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
+    return engine, model
+
+
 def test_a_name_the_paper_mentions_in_passing_is_no_paper_of_the_collection(
     tmp_path, settings, fake_index
 ):
     # The drone paper compares against MegaDet once: no indexed paper is about MegaDet, and
     # what the model would write about its accuracy could only be invented. The answer
     # says so, then quotes where it is mentioned.
-    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
-           progress=False)  # fmt: skip
-    model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
-    engine_settings = settings.model_copy(update={"min_similarity": 0.2, "similarity_margin": 1.0})
-    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
+    engine, model = herd_engine(tmp_path, settings, fake_index, min_similarity=0.2)
     answer = engine.ask("how accurate is megadet?")
     assert answer.abstained and model.calls == []
     assert answer.text.startswith(
@@ -653,11 +660,7 @@ def test_the_paper_named_by_a_name_mentioned_in_passing_is_not_in_the_collection
 ):
     # "the megadet paper" asked for by a long description the drone paper covers: a paper
     # that mentions MegaDet once is not the MegaDet paper.
-    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
-           progress=False)  # fmt: skip
-    model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
-    engine_settings = settings.model_copy(update={"min_similarity": 0.0, "similarity_margin": 1.0})
-    engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
+    engine, model = herd_engine(tmp_path, settings, fake_index, min_similarity=0.0)
     described = "counting savanna herds from drone video with a new detector on aerial herds"
     answer = engine.ask(f"the megadet paper, {described}: how accurate is it?")
     assert answer.abstained and model.calls == []
