@@ -147,11 +147,7 @@ class Engine:
             introduced = self.search.introduced_words([h.paper_id for h in relevance.papers])
             first = sorted(
                 relevance.papers,
-                key=lambda hit: (
-                    not policy.introduced_by_some(
-                        thing, {hit.paper_id: introduced.get(hit.paper_id, set())}
-                    )
-                ),
+                key=lambda hit: not policy.introduces(thing, introduced.get(hit.paper_id, set())),
             )
             relevance = dataclasses.replace(relevance, papers=first)
         if (
@@ -306,11 +302,8 @@ class Engine:
         # A paper named by its title is the paper asked about, whatever name it mentions
         # ("ClinicLLM ... in the healthcare generalization paper", "simclrv2 'big
         # self-supervised models' paper": "Big Self-Supervised Models are Strong ...").
-        rest = [
-            term
-            for term in tokenize(thing)
-            if singular(term) not in self._asked_names(self._concepts(thing))
-        ]
+        thing_names = self._asked_names(self._concepts(thing)) if thing else set()
+        rest = [term for term in tokenize(thing) if singular(term) not in thing_names]
         title = build_vocabulary([source.title()])
         if rest and all(policy.is_known(term, title) for term in rest):
             return ""

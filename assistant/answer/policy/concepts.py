@@ -333,13 +333,17 @@ def introduced_by_none(
     return " ".join(names[0]) if names else ""
 
 
-def introduced_by_some(name: str, introduced: dict[str, set[str]]) -> bool:
-    """Whether some paper introduces every word of ``name`` besides those saying which
-    paper ("the original CLIP" → "clip"), as ``introduced`` gives each paper's words."""
+def introduces(name: str, paper_words: set[str]) -> bool:
+    """Whether a paper's introduced words (HybridSearch.introduced_words) hold every word of
+    ``name`` besides those saying which paper ("the original CLIP" → "clip")."""
     words = tokenize(NOT_NAMES.sub(" ", name))
-    return bool(words) and any(
-        all(is_known(word, paper_words) for word in words) for paper_words in introduced.values()
-    )
+    return bool(words) and all(is_known(word, paper_words) for word in words)
+
+
+def introduced_by_some(name: str, introduced: dict[str, set[str]]) -> bool:
+    """Whether some paper introduces ``name`` (``introduces``), as ``introduced`` gives
+    each paper's words."""
+    return any(introduces(name, paper_words) for paper_words in introduced.values())
 
 
 # "what did the llama 2 paper report?", "how does flash attention work?": a question
