@@ -48,6 +48,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("ASFT paper: which of the two lists is it on?", ["date"]),
         ("github link for the CLEAR paper + which list(s) it shows up in?", ["date", "url"]),
         ("link to the deep ignorance paper + which list is it in?", ["date", "url"]),
+        ("the okapi one, got a github link?", ["url"]),
+        ("got a link to the okapi code/resources?", ["url"]),
         (
             "give me the link to the medprompt paper + the date it showed up in the feed",
             ["date", "url"],
@@ -82,6 +84,8 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("link prediction on graphs: which paper?", []),
         ("what was the date it was trained up to?", []),
         ("which of the two models is better?", []),
+        ("does the model read code links?", []),
+        ("which paper links code to docs?", []),
         ("which of the two image files does the model see first?", []),
     ],
 )
@@ -128,6 +132,22 @@ def hit(title: str = SEGPROMPT, **metadata: str) -> PaperHit:
 )  # fmt: skip
 def test_metadata_answer_states_only_what_the_record_holds(record, fields, answer):
     assert metadata_answer(hit(**record), fields) == answer
+
+
+def test_a_link_the_record_lacks_is_read_from_where_the_abstract_releases_the_code():
+    abstract = (
+        "We release code at https://github.com/nlp-uoregon/Okapi. Data: "
+        "https://huggingface.co/datasets/x/y and https://github.com/nlp-uoregon/Okapi."
+    )
+    assert metadata_answer(hit(), ["url"], abstract) == (
+        f'The record of "{SEGPROMPT}" has no link; its abstract gives '
+        "https://github.com/nlp-uoregon/Okapi and https://huggingface.co/datasets/x/y."
+    )
+    # A recorded link comes first; an abstract without a release link adds nothing.
+    recorded = hit(url="https://arxiv.org/abs/1")
+    assert metadata_answer(recorded, ["url"], abstract).endswith("is https://arxiv.org/abs/1.")
+    no_link = "See our site for details."
+    assert metadata_answer(hit(), ["url"], no_link) == f'The record of "{SEGPROMPT}" has no link.'
 
 
 def test_metadata_answer_quotes_the_title_exactly_and_refuses_unknown_fields():

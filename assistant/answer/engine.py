@@ -490,8 +490,11 @@ class Engine:
             fields = ["date"]
         if fields:  # answered from the record of each paper named, by code
             named = relevant[: policy.MOST_SIDES]
+            records = self.index.papers([hit.paper_id for hit in named]) if "url" in fields else {}
             text = " ".join(
-                f"{metadata_answer(hit, fields)} [{n}]" for n, hit in enumerate(named, 1)
+                f"{metadata_answer(hit, fields, records.get(hit.paper_id, {}).get('abstract', ''))}"
+                f" [{n}]"
+                for n, hit in enumerate(named, 1)
             )
             yield text
             timings["first_text_ms"] = timings["total_ms"] = _ms(started)

@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.policy.intent import LISTING_ASKED
+from assistant.answer.policy.intent import CODE_LINK, LISTING_ASKED
 from assistant.records import source_path
+from assistant.retrieval.hybrid import RELEASE_LINK
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
@@ -67,7 +68,7 @@ _ASKS = {
         r"|\barxiv\s+(link|url|page)\b|\b(link|url)\s*\??$"
         r"|\bwhere\s+can\s+i\s+(read|download|access)\b"
         # a message that opens with it: "github link for the CLEAR paper + ..."
-        r"|^\W*(github\s+|arxiv\s+)?(link|url)\s+(to|for)\b"
+        r"|^\W*(github\s+|arxiv\s+)?(link|url)\s+(to|for)\b|" + CODE_LINK
     ),
     "source": re.compile(
         # "which file is it in?", "where does the RemoteCLIP paper come from?"; not
@@ -143,9 +144,16 @@ def _arxiv_id(title: str, record: dict[str, Any]) -> str:
 
 def _url(title: str, record: dict[str, Any]) -> str:
     url = record.get("url")
-    if not url:
-        return f"The record of {title} has no link."
-    return f"The link recorded for {title} is {url}."
+    if url:
+        return f"The link recorded for {title} is {url}."
+    # Where the abstract says the paper releases its code, model or data: a link the
+    # record lacks, read from the paper's own text.
+    released = list(dict.fromkeys(link.rstrip(".") for link in RELEASE_LINK.findall(
+        record.get("abstract", "")
+    )))  # fmt: skip
+    if released:
+        return f"The record of {title} has no link; its abstract gives {_and_list(released)}."
+    return f"The record of {title} has no link."
 
 
 def _source(title: str, record: dict[str, Any]) -> str:
@@ -167,10 +175,12 @@ _SENTENCES = {
 }
 
 
-def metadata_answer(hit: PaperHit, fields: list[str]) -> str:
-    """One sentence per asked field, each stating what the paper's record holds (or lacks)."""
+def metadata_answer(hit: PaperHit, fields: list[str], abstract: str = "") -> str:
+    """One sentence per asked field, each stating what the paper's record holds (or lacks);
+    ``abstract``, the paper's, for the links it releases at when the record has none."""
     unknown = [name for name in fields if name not in _SENTENCES]
     if unknown:
         raise ValueError(f"not a record field: {', '.join(unknown)}")
     title = f'"{hit.metadata.get("title") or hit.title}"'
-    return " ".join(_SENTENCES[name](title, hit.metadata) for name in fields)
+    record = {**hit.metadata, "abstract": abstract}
+    return " ".join(_SENTENCES[name](title, record) for name in fields)

@@ -77,6 +77,14 @@ LOOKUP = re.compile(
     r"library))\b|\bdo\s+(we|you)\s+have\s+(it|this|that|one|a\s+paper|any\s+papers?)\b",
     re.IGNORECASE,
 )
+# A link to a paper's code, data or model asked for ("the okapi one, got a github link?",
+# "got a link to the okapi code/resources?"): the record's link, or its abstract's.
+CODE_LINK = (
+    r"\b(a|the|any|its|their)\s+(github|gitlab|huggingface|repo|repository|code)\s+"
+    r"(link|url)\b"
+    r"|\b(link|url)s?\s+(to|for)\s+(the\s+|their\s+|its\s+)?([\w-]+\s+){0,3}?"
+    r"(code|repo|repository|resources|dataset|weights)\b"
+)
 # The record's listing asked for by name, read alike by the intent (METADATA) and by the
 # record lookup (metadata.py): by its month ("is RAD-DINO in the march list or the
 # october list?"), "which daily list had LLMTune?", "which of the two lists is it on?",
@@ -101,8 +109,11 @@ METADATA = re.compile(
     r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
     # "the link to the medprompt paper + the date it showed up in the feed"
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
-    r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared|(was|were)\s+(posted|listed|published|added|released))\b|"
-    + LISTING_ASKED,
+    # Where its code is released: "got a github link?", "a link to the okapi code?"; and
+    # the day the record was listed: "the date it showed up in the feed"
+    r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared"
+    r"|(was|were)\s+(posted|listed|published|added|released))\b"
+    r"|" + CODE_LINK + "|" + LISTING_ASKED,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
@@ -115,7 +126,8 @@ METADATA_WORDS = re.compile(
     # A month, maybe shortened and with its day ("the mar 14 list").
     r"(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2}(st|nd|rd|th)?)?|"
-    r"collection|give[sn]?|says?|lists?|abstracts?|github|repos?|repository)\b",
+    r"collection|give[sn]?|says?|lists?|abstracts?|github|repos?|repository|code|resources?|"
+    r"get|grab)\b",
     re.IGNORECASE,
 )
 # The words a lookup or a listing asks with ("list the papers that introduced ..."),
