@@ -490,10 +490,11 @@ class Engine:
             fields = ["date"]
         if fields:  # answered from the record of each paper named, by code
             named = relevant[: policy.MOST_SIDES]
+            # A link the record lacks may be in the abstract (read only when one is asked).
             records = self.index.papers([hit.paper_id for hit in named]) if "url" in fields else {}
+            abstracts = {i: record.get("abstract", "") for i, record in records.items()}
             text = " ".join(
-                f"{metadata_answer(hit, fields, records.get(hit.paper_id, {}).get('abstract', ''))}"
-                f" [{n}]"
+                f"{metadata_answer(hit, fields, abstracts.get(hit.paper_id, ''))} [{n}]"
                 for n, hit in enumerate(named, 1)
             )
             yield text

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.policy.intent import CODE_LINK, LISTING_ASKED
+from assistant.answer.policy.intent import CODE_LINK, DATE_LISTED, LISTING_ASKED
 from assistant.records import source_path
-from assistant.retrieval.hybrid import RELEASE_LINK
+from assistant.retrieval.hybrid import release_links
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import PaperHit
@@ -39,9 +39,11 @@ _ASKS = {
         r"|\b(published|released)\s*(\?|$|when\b|in\s+what\b|on\s+what\b)"
         r"|\b(published|released)\s+(in|on|before|after)\s+\d{4}\b"
         r"|\bhow\s+(old|recent)\s+is\b"
-        r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared|(was|were)\s+(posted|listed|published|added|released))\b"
+        r"|"
+        + DATE_LISTED
         # The listing a record comes from: "which day's listing is it from?"
-        r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|" + LISTING_ASKED
+        + r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
+        + LISTING_ASKED
     ),
     "authors": re.compile(
         # "who wrote ...?", "who are the authors of ...?", "list the authors of ...";
@@ -148,9 +150,7 @@ def _url(title: str, record: dict[str, Any]) -> str:
         return f"The link recorded for {title} is {url}."
     # Where the abstract says the paper releases its code, model or data: a link the
     # record lacks, read from the paper's own text.
-    released = list(dict.fromkeys(link.rstrip(".") for link in RELEASE_LINK.findall(
-        record.get("abstract", "")
-    )))  # fmt: skip
+    released = list(dict.fromkeys(release_links(record.get("abstract", ""))))
     if released:
         return f"The record of {title} has no link; its abstract gives {_and_list(released)}."
     return f"The record of {title} has no link."

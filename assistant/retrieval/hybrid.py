@@ -416,13 +416,19 @@ RELEASE_LINK = re.compile(
 )
 
 
+def release_links(abstract: str) -> list[str]:
+    """The links an abstract releases its code, model or data at, as written, without the
+    full stop of the sentence they end."""
+    return [link.rstrip(".") for link in RELEASE_LINK.findall(abstract)]
+
+
 def released_names(abstract: str) -> list[str]:
     """The names of the repositories a paper releases at ("https://github.com/OpenAI/CLIP"
     → "CLIP", ".../datasets/nvidia/HelpSteer2" → "HelpSteer2"): its own name for what it
     releases, which its abstract may write nowhere else (CLIP's never says "CLIP")."""
     names = []
-    for link in RELEASE_LINK.findall(abstract):
-        parts = [part for part in urlparse(link.rstrip(".")).path.split("/") if part]
+    for link in release_links(abstract):
+        parts = [part for part in urlparse(link).path.split("/") if part]
         if len(parts) >= 2:  # owner and repository, not a user's page
             names.append(parts[-1].removesuffix(".git").replace("_", "-"))
     return names

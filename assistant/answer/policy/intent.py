@@ -85,6 +85,12 @@ CODE_LINK = (
     r"|\b(link|url)s?\s+(to|for)\s+(the\s+|their\s+|its\s+)?([\w-]+\s+){0,3}?"
     r"(code|repo|repository|resources|dataset|weights)\b"
 )
+# The day a paper's record was listed, asked as it happened: "the date it showed up in the
+# feed", "the day it was posted".
+DATE_LISTED = (
+    r"\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared"
+    r"|(was|were)\s+(posted|listed|published|added|released))\b"
+)
 # The record's listing asked for by name, read alike by the intent (METADATA) and by the
 # record lookup (metadata.py): by its month ("is RAD-DINO in the march list or the
 # october list?"), "which daily list had LLMTune?", "which of the two lists is it on?",
@@ -111,9 +117,7 @@ METADATA = re.compile(
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
     # Where its code is released: "got a github link?", "a link to the okapi code?"; and
     # the day the record was listed: "the date it showed up in the feed"
-    r"|\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared"
-    r"|(was|were)\s+(posted|listed|published|added|released))\b"
-    r"|" + CODE_LINK + "|" + LISTING_ASKED,
+    r"|" + CODE_LINK + "|" + DATE_LISTED + "|" + LISTING_ASKED,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
