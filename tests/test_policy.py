@@ -657,6 +657,9 @@ def test_sides_named_after_the_words_that_point_at_them(question, sides, shared)
         ("afrolm — how many languages, and how much smaller was its data vs baselines?", True),
         ("for my slides: RAD-DINO vs the MeDSLIP paper - language supervision or not?", False),
         ("clip vs remoteclip: data and evaluation?", False),
+        # Something of the named paper's set against another thing: about that paper.
+        ("whats the clip paper's zero-shot imagenet result vs resnet-50?", True),
+        ("the SPIN paper's data needs vs DPO: how do they differ?", False),
     ],
 )  # fmt: skip
 def test_a_message_with_vs_may_ask_about_one_paper(question, one):

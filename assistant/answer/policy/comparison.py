@@ -164,7 +164,16 @@ def asks_about_one(question: str) -> bool:
     if not thing or COMPARING.search(question) or EACH.search(question):
         return False
     words = set(tokenize(thing))
-    return not any(words & set(tokenize(side)) for side in comparison_sides(question))
+    sides = comparison_sides(question)
+    # A side that is something of the named paper's ("the clip paper's zero-shot result vs
+    # resnet-50") sets that paper's finding against another: still a question about it.
+    if any(words & set(tokenize(side)) and PAPERS_OWN.search(side) for side in sides):
+        return True
+    return not any(words & set(tokenize(side)) for side in sides)
+
+
+# "the clip paper's ...": what follows belongs to the paper.
+PAPERS_OWN = re.compile(r"\b(paper|report)['\u2019]s\b", re.IGNORECASE)
 
 
 # A message opening with what it is about: "VHD11K — how many images vs videos?",
