@@ -160,6 +160,11 @@ from assistant.text import build_vocabulary
         ("How does SPIN differ from DPO?", False, Intent.COMPARISON),
         ("Is SegPrompt better than Mask R-CNN on LVIS?", False, Intent.COMPARISON),
         ("SPIN vs DPO: which needs less data?", False, Intent.COMPARISON),
+        ("a comparison of SPIN and DPO, please", False, Intent.COMPARISON),
+        # "comparison data" is what RLHF labelers write; "works best" is a verb.
+        ("how many labelers wrote the instructgpt comparison data?", False, Intent.FACT),
+        ("what masking ratio did the mae paper find works best?", False, Intent.FACT),
+        ("find works on masking ratios", False, Intent.TOPIC),
         ("List all papers on remote sensing.", False, Intent.TOPIC),
         ("Show me every paper about code generation", False, Intent.TOPIC),
         ("What papers are there on instruction tuning?", False, Intent.TOPIC),
@@ -774,7 +779,7 @@ def test_in_a_comparison_the_things_compared_are_names():
 
 
 COLLECTION = {"lora", "spin", "segprompt", "dataset", "casehold"}
-ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "paper"})
+ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "paper", "spin", "boyl"})
 
 
 @pytest.mark.parametrize(
@@ -784,6 +789,8 @@ ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "pape
         ("introdcued", "introduced"),
         ("teh", "the"),
         ("paer", "paper"),  # a letter dropped from an asking word
+        ("psin", "spin"),  # two letters swapped, an everyday word the collection holds
+        ("byol", None),  # "boyl" is everyday (a stem of "Boyle"), but no abstract holds it
         # Never a name into a word it is not.
         ("qlora", None),  # one letter from "flora", but a changed letter is no swap
         ("lora", None),  # the collection has it

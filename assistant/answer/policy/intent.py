@@ -24,7 +24,9 @@ class Intent(StrEnum):
 
 _PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
 COMPARISON = re.compile(
-    r"\b(compare[ds]?|comparing|comparison|versus|vs\.?|differ(s|ence|ences)?|diff|contrast)\b"
+    r"\b(compare[ds]?|comparing|versus|vs\.?|differ(s|ence|ences)?|diff|contrast)\b"
+    # "comparison" asks for one, but "the comparison data" (RLHF's ranked pairs) is a noun
+    r"|\bcomparison\b(?!\s+(data|dataset|pairs|labels|annotations)\b)"
     r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores)\s+(better|best|worse|more|less)\b"
     r"|\b(better|worse)\s+than\b"
     # "what does each one optimize?": two or more papers, each asked about.
@@ -42,6 +44,7 @@ TOPIC = re.compile(
     # "list the medical imaging papers", "give me everything in the collection on X",
     # "remote sensing stuff - anything?"
     r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?([\w-]+\s+){0,3}?(papers|works|studies|articles)\b"
+    r"(?!\s+(best|better|worse|well))"  # "... paper find works best?": the verb
     r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)"
     # "papers on LLM safety (jailbreaks, ...)?", "any earth-observation stuff - ...?",
     # "what do we have on medical imaging?", "which entries are surveys?"
@@ -57,6 +60,7 @@ LOOKUP = re.compile(
     r"^\s*(which|what)\s+(papers?|works?|stud(y|ies)|articles?|publications?)\b"
     r"|^\s*(is|are)\s+there\s+(a|an|any|some)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
+    r"(?!\s+(best|better|worse|well))"
     r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
     r"|\bwho\s+(first\s+|originally\s+)?(proposed|introduced|came\s+up\s+with)\b"
     r"|\b(what|which)('?s|\s+is|\s+was)\s+the\s+(paper|work|study|article)\s+(that|which)\b"

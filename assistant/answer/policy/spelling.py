@@ -9,8 +9,9 @@ real name is never rewritten into a word it is not:
 - only a word that no indexed text holds and that is no everyday English word is looked at;
 - it becomes a word of the asking vocabulary (stop words and the words questions ask with)
   one edit away (a letter dropped, added, changed or two swapped);
-- or an everyday English word that differs by two letters swapped ("teh", "introdcued"),
-  the typo of fast typing. A changed letter is not enough there: "qlora" is no "flora";
+- or an everyday English word the collection holds that differs by two letters swapped
+  ("teh", "introdcued"), the typo of fast typing. A changed letter is not enough there:
+  "qlora" is no "flora";
 - or, for the shorthand of chat ("avg perf", "w/o", "approx"), the word it stands for
   (SHORTHAND), again only when no indexed text holds it as written.
 """
@@ -94,8 +95,12 @@ def correction(
     if len(candidates) == 1:
         return candidates[0]
     # Three letters swapped make another word too often ("kto" and "tko"): asking words only.
+    # An everyday word must be one the collection holds: "byol" is no "boyl" (a stem of
+    # "Boyle" in the everyday list), and a word no abstract holds would find nothing anyway.
     everyday = common_words if len(lower) > 3 else frozenset()
-    swapped = sorted(w for w in _swaps(lower) if w in asking or w in everyday)
+    swapped = sorted(
+        w for w in _swaps(lower) if w in asking or (w in everyday and in_collection(w))
+    )
     return swapped[0] if len(swapped) == 1 else None
 
 
