@@ -619,9 +619,9 @@ HERD_PAPERS = {
 }
 
 
-def herd_engine(tmp_path, settings, fake_index, min_similarity):
+def herd_engine(tmp_path, settings, fake_index, min_similarity, papers=HERD_PAPERS):
     """An engine over HERD_PAPERS whose model claims MegaDet's accuracy (twice)."""
-    ingest([write_daily(tmp_path / "h.txt", HERD_PAPERS)], settings, index=fake_index,
+    ingest([write_daily(tmp_path / "h.txt", papers)], settings, index=fake_index,
            progress=False)  # fmt: skip
     model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
     update = {"min_similarity": min_similarity, "similarity_margin": 1.0}
@@ -671,3 +671,28 @@ def test_the_paper_named_by_a_name_mentioned_in_passing_is_not_in_the_collection
     # So is a name asked about in a paper named by its title.
     answer = engine.ask("how much better than megadet is the counting savanna herds paper?")
     assert not answer.abstained and "in passing" not in answer.text
+
+
+def test_the_subject_a_message_opens_with_must_be_in_the_answering_paper(
+    tmp_path, settings, fake_index
+):
+    # "llava: how did they ...?": what opens the message is what is asked about. However
+    # well the rest describes the zebra paper, a paper that does not hold the name is not
+    # the one asked about, and a name no text holds is not in the collection.
+    whales = {"Whale Song Retrieval": "We retrieve whale songs from ocean recordings with OrcaNet."}
+    engine, model = herd_engine(
+        tmp_path, settings, fake_index, min_similarity=0.0, papers={**HERD_PAPERS, **whales}
+    )
+    answer = engine.ask("whisper: how many zebra images did park rangers label for training?")
+    assert answer.abstained and model.calls == []
+    assert answer.text.startswith("No indexed paper mentions 'whisper'")
+    described = "segmenting zebra stripes in savanna photographs with instance masks"
+    answer = engine.ask(f"orcanet: how much does {described} improve stripe mask accuracy?")
+    assert answer.abstained and model.calls == []
+    assert "matches the rest of the question mentions 'orcanet'" in answer.text
+    # Negatives: the paper's own name opening the message; an opening that is no subject
+    # asked about (an unseen "saw" and "twitter" before the colon).
+    answer = engine.ask("zebranet: how much does it improve stripe mask accuracy?")
+    assert not answer.abstained and len(model.calls) == 1
+    answer = engine.ask(f"saw this on twitter: a paper {described}, how much does it gain?")
+    assert not answer.abstained

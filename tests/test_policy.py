@@ -31,6 +31,7 @@ from assistant.answer.policy import (
     named_papers,
     named_thing,
     names_a_listing,
+    opening_subject,
     refers_back,
     shared_by_sides,
     shared_name,
@@ -1074,6 +1075,25 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
 )  # fmt: skip
 def test_named_thing(question, thing):
     assert named_thing(question) == thing
+
+
+@pytest.mark.parametrize(
+    ("question", "subject", "asked_of"),
+    [
+        ("llava: how did they generate the data?", "llava", "llava"),
+        ("whisper - how many hours of audio?", "whisper", "whisper"),
+        ("quick q: VHD11K — what's in it?", "VHD11K", "VHD11K"),  # after the greeting
+        # Something said of it, not a question: a subject for a comparison, not asked of.
+        ("VHD11K harmful dataset - images vs videos", "VHD11K harmful dataset", ""),
+        ("saw this on twitter: someone fine-tuned llms on random text", "saw this", ""),
+        # No subject before a colon or a dash.
+        ("how did llava generate its data?", "", ""),
+        ("what is the state-of-the-art on gsm8k?", "", ""),
+    ],
+)  # fmt: skip
+def test_opening_subject(question, subject, asked_of):
+    assert opening_subject(question) == subject
+    assert opening_subject(question, asked_of=True) == asked_of
 
 
 @pytest.mark.parametrize(

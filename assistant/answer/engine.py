@@ -150,6 +150,13 @@ class Engine:
                 key=lambda hit: not policy.introduces(thing, introduced.get(hit.paper_id, set())),
             )
             relevance = dataclasses.replace(relevance, papers=first)
+        opening = policy.opening_subject(about) if intent is Intent.FACT else ""
+        if (
+            opening
+            and relevance.papers
+            and (absent := self._absent_subject(opening, about, relevance))
+        ):
+            return absent
         if (
             thing
             and not policy.asks_for_the_origin(question)
@@ -195,6 +202,35 @@ class Engine:
             if name:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
+
+    def _absent_subject(
+        self, subject: str, question: str, relevance: policy.Relevance
+    ) -> policy.Relevance | None:
+        """The not-found relevance when the subject a message opens with ("llava: how did
+        they ...?", "whisper: how many hours ...?") is not in the answering papers: a
+        question of it follows and no indexed text holds any of its words, or a rare name
+        of it is in none of ``relevance.papers``; else None. However well the rest
+        describes a paper, the subject is what is asked about, not how it is measured
+        (policy.described lets such a name pass: "... evaluated on gsm8k")."""
+        concepts = self._concepts(subject)
+        asked_of = subject == policy.opening_subject(question, asked_of=True)
+        if asked_of and concepts and not any(concept.known for concept in concepts):
+            return policy.Relevance(
+                [], [subject], relevance.best_coverage, concepts=relevance.concepts
+            )
+        papers = relevance.papers
+        words = self.search.paper_words([hit.paper_id for hit in papers])
+        for name in sorted(self._asked_names(concepts)):
+            if not any(policy.is_known(name, words[hit.paper_id]) for hit in papers):
+                unmatched = policy.written(name, subject)
+                return policy.Relevance(
+                    [],
+                    [],
+                    relevance.best_coverage,
+                    concepts=relevance.concepts,
+                    unmatched=unmatched,
+                )
+        return None
 
     def spelled(self, question: str) -> str:
         """The question with typos of its asking words set right ("whcih" → "which")."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.policy.concepts import named_thing
+from assistant.answer.policy.concepts import named_thing, opening_subject
 from assistant.answer.policy.intent import FOLLOW_UP, SEGMENT_BREAK, without_peripheral
 from assistant.text import tokenize, whole_words
 
@@ -160,7 +160,7 @@ def asks_about_one(question: str) -> bool:
     paper - how much compute does it save vs bert?", "the mamba paper: throughput gain vs
     transformers?". The named paper ("the X paper", "X paper:") is none of the sides, and
     no word says it compares ("compare", "differ", "contrast") or asks about each."""
-    thing = named_thing(question) or _opening_subject(question)
+    thing = named_thing(question) or opening_subject(question)
     if not thing or COMPARING.search(question) or EACH.search(question):
         return False
     words = set(tokenize(thing))
@@ -174,16 +174,6 @@ def asks_about_one(question: str) -> bool:
 
 # "the clip paper's ...": what follows belongs to the paper.
 PAPERS_OWN = re.compile(r"\b(paper|report)['\u2019]s\b", re.IGNORECASE)
-
-
-# A message opening with what it is about: "VHD11K — how many images vs videos?",
-# "VHD11K harmful dataset - what's in it (images vs videos)?"
-OPENING_SUBJECT = re.compile(r"^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?::|\s[-\u2013\u2014]+)\s")
-
-
-def _opening_subject(question: str) -> str:
-    found = OPENING_SUBJECT.match(without_peripheral(question))
-    return found.group(1) if found else ""
 
 
 # The things a comparison in a conversation sets its paper against without naming them.

@@ -376,6 +376,30 @@ def named_thing(question: str) -> str:
     return ""
 
 
+# A message opening with what it is about: "VHD11K — how many images vs videos?",
+# "VHD11K harmful dataset - what's in it (images vs videos)?", "llava: how did they ...?"
+OPENING_SUBJECT = re.compile(r"^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?::|\s[-\u2013\u2014]+)\s")
+
+
+# What follows a subject when a question is asked of it: "whisper: how many hours ...?"
+# (not "saw this on twitter: someone fine-tuned ...").
+ASKED_OF_IT = re.compile(
+    r"\s*(what|which|how|who|whom|whose|when|where|why|is|are|was|were|does|do|did|can|"
+    r"could|would|should|has|have)\b",
+    re.IGNORECASE,
+)
+
+
+def opening_subject(question: str, asked_of: bool = False) -> str:
+    """What a message opens with as its subject, before a colon or a dash, or "".
+    ``asked_of``: only when a question of it follows ("whisper: how many hours ...?")."""
+    text = without_peripheral(question)
+    found = OPENING_SUBJECT.match(text)
+    if not found or (asked_of and not ASKED_OF_IT.match(text, found.end())):
+        return ""
+    return found.group(1)
+
+
 # What a message may open with before its paper is named: "in the original llava paper,
 # how ...", "in wei et al's chain-of-thought paper, ..." (the authors are peripheral).
 LEADING_WORDS = re.compile(
