@@ -20,6 +20,7 @@ from assistant.answer.policy import (
     described,
     introduced_by_none,
     introduced_by_some,
+    introduces,
     is_known,
     is_planted_instruction,
     judge_relevance,
@@ -896,6 +897,13 @@ def test_a_name_is_introduced_by_some_paper_when_one_introduces_all_its_words():
     assert not introduced_by_some("clip remote", introduced)  # no one paper has both
     assert not introduced_by_some("structured", introduced)
     assert not introduced_by_some("the original", introduced)  # no name at all
+    # A hyphenated name whole: "Weak-to-Strong Generalization: ..." introduces it; a
+    # title with "weak" and "strong" apart ("Strong Models May Deceive Weak Models") not.
+    # (introduced words as HybridSearch.introduced_words gives them: whole, folded)
+    whole = {"weak-to-strong", "generalization", "general", "eliciting", "strong"}
+    apart = {"strong", "model", "models", "deceive", "weak", "generalization"}
+    assert introduces("weak-to-strong generalization", whole)
+    assert not introduces("weak-to-strong generalization", apart)
 
 
 def test_the_paper_asked_for_as_the_origin_must_introduce_its_whole_name():

@@ -336,8 +336,10 @@ def introduced_by_none(
 def introduces(name: str, paper_words: set[str]) -> bool:
     """Whether a paper's introduced words (HybridSearch.introduced_words) hold every word of
     ``name`` besides those saying which paper ("the original CLIP" → "clip")."""
-    words = tokenize(NOT_NAMES.sub(" ", name))
-    return bool(words) and all(is_known(word, paper_words) for word in words)
+    # Whole words as written: "weak-to-strong" is introduced by "Weak-to-Strong
+    # Generalization: ...", not by a title holding "weak" and "strong" apart.
+    words = [word for word in WORD.findall(NOT_NAMES.sub(" ", name)) if tokenize(word)]
+    return bool(words) and all(is_known(word.lower(), paper_words) for word in words)
 
 
 def introduced_by_some(name: str, introduced: dict[str, set[str]]) -> bool:
