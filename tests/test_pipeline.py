@@ -340,6 +340,22 @@ def test_a_follow_up_s_it_is_the_paper_the_last_answer_quoted_first(engine_with)
     assert [q["title"] for q in answer.quotes] == ["Counting Savanna Wildlife from Drones"]
 
 
+def test_a_follow_up_s_it_is_the_paper_the_earlier_question_was_about(engine_with):
+    # A reply that quotes nothing (written by hand, or pasted): "it" is the first paper
+    # the earlier question is relevant to. The question's and the reply's words alone
+    # ranked ZebraNet (photographs, 12,000 images) first.
+    engine, _ = engine_with("It reaches 94 percent [1].", quote_first=True)
+    history = [
+        {"role": "user", "content": "any work on drones?"},
+        {"role": "assistant", "content": (
+            "Yes, one. It is not the paper segmenting zebra stripes in savanna photographs "
+            "with instance masks from 12,000 labelled zebra images."
+        )},
+    ]  # fmt: skip
+    answer = engine.ask("how many labelled zebra images did it use?", history)
+    assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

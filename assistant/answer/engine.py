@@ -283,9 +283,9 @@ class Engine:
             query = retrieval_query(core, history, follows=True)
             contextual = self.search.search(query, k, within=within)
             rankings, weights = [contextual, hits], [1.0, 0.5]
-            quoted = self._quoted_last(last_answer)
-            if quoted is not None and (within is None or quoted.paper_id in within):
-                rankings.append([quoted])
+            last = self._quoted_last(last_answer) or self._talked_about(history, within)
+            if last is not None and (within is None or last.paper_id in within):
+                rankings.append([last])
                 weights.append(1.0)
             hits = fuse(rankings, k, self.settings.rrf_k, weights=tuple(weights))
         return hits
@@ -305,6 +305,21 @@ class Engine:
             if sentence in " ".join(abstract.split()):
                 return hit
         return None
+
+    def _talked_about(
+        self, history: list[Message], within: frozenset[str] | None
+    ) -> PaperHit | None:
+        """The paper the last turn was about, when its answer quotes none: the first that
+        the user's earlier questions are relevant to, found with their words and the last
+        reply's ("what hardware do you need to fine-tune it?" after "what is label
+        supervised llama?" and a reply naming LS-LLaMA)."""
+        earlier = asked_about("", history, follows=True).strip()
+        if not earlier:
+            return None
+        query = retrieval_query("", history, follows=True)
+        hits = self.search.search(query, self.settings.top_k, within=within)
+        papers = self.relevance(earlier, hits).papers
+        return papers[0] if papers else None
 
     def _continues(
         self, question: str, history: list[Message], within: frozenset[str] | None
