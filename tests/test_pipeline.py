@@ -712,3 +712,15 @@ def test_the_subject_a_message_opens_with_must_be_in_the_answering_paper(
     assert not answer.abstained and len(model.calls) == 1
     answer = engine.ask(f"saw this on twitter: a paper {described}, how much does it gain?")
     assert not answer.abstained
+
+
+def test_a_listing_s_topic_must_be_what_the_papers_found_are_about(engine_with):
+    # "lions" is an everyday word no abstract holds: not a name, so the question's other
+    # words ("savanna") had found the zebra papers. It is the topic asked papers on.
+    engine, model = engine_with("Savanna papers [1].")
+    answer = engine.ask("any papers on savanna lions for conservation?")
+    assert answer.abstained and model.calls == []
+    assert answer.text.startswith("No indexed paper mentions 'lions'")
+    # Negative: a topic the papers are about; an unseen word after it is what it is for.
+    answer = engine.ask("any papers on savanna herds for conservation?")
+    assert not answer.abstained

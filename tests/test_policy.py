@@ -37,6 +37,7 @@ from assistant.answer.policy import (
     shared_by_sides,
     shared_name,
     subject,
+    topic_phrase,
     without_listing,
     written,
     written_concepts,
@@ -1102,6 +1103,26 @@ def test_named_thing(question, thing):
 def test_opening_subject(question, subject, asked_of):
     assert opening_subject(question) == subject
     assert opening_subject(question, asked_of=True) == asked_of
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("any papers on kv cache compression for long-context inference?",
+         "kv cache compression"),
+        ("anything here on federated learning across hospitals?", "federated learning"),
+        ("is there a paper on speculative decoding?", "speculative decoding"),
+        ("any work about model merging or weight merging?", "model merging"),
+        # A paper described goes on past "which" (and is then too long to be a topic).
+        ("is there work on guessing which region of italy a recording comes from?",
+         "guessing which region of italy a recording comes"),
+        # No topic asked papers on.
+        ("which paper introduced spin?", ""),
+        ("what did they report on imagenet?", ""),
+    ],
+)  # fmt: skip
+def test_topic_phrase(question, topic):
+    assert topic_phrase(question) == topic
 
 
 @pytest.mark.parametrize(

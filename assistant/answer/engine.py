@@ -150,6 +150,9 @@ class Engine:
                 key=lambda hit: not policy.introduces(thing, introduced.get(hit.paper_id, set())),
             )
             relevance = dataclasses.replace(relevance, papers=first)
+        topic = policy.topic_phrase(question) if intent in (Intent.TOPIC, Intent.LOOKUP) else ""
+        if topic and relevance.papers and (absent := self._absent_topic(topic, relevance)):
+            return absent
         opening = policy.opening_subject(about) if intent is Intent.FACT else ""
         if (
             opening
@@ -202,6 +205,37 @@ class Engine:
             if name:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
+
+    def _absent_topic(self, topic: str, relevance: policy.Relevance) -> policy.Relevance | None:
+        """The not-found relevance when the topic a listing or a lookup asks papers on is
+        not what the papers found are about: a word of it no indexed text holds ("kv" of
+        "kv cache compression"), or its rarest word, when few passages hold it, in none of
+        them ("federated" of "federated learning"); else None."""
+        concepts = self._concepts(topic)
+        if not concepts or len(tokenize(topic)) > policy.NAME_LOOKUP_CONCEPTS:
+            return None  # a paper described, not a topic named
+        if unseen := [c.term for c in concepts if not c.known]:
+            return policy.Relevance(
+                [],
+                [policy.written(unseen[0], topic)],
+                relevance.best_coverage,
+                concepts=relevance.concepts,
+            )
+        rarest = max(concepts, key=lambda c: c.weight)
+        if not self._is_rare_name(rarest.term):
+            return None  # a word many papers hold ("llm") is how they write, not a topic
+        papers = relevance.papers
+        words = self.search.paper_words([hit.paper_id for hit in papers])
+        holding = [hit for hit in papers if policy.is_known(rarest.term, words[hit.paper_id])]
+        if not holding:
+            return policy.Relevance(
+                [],
+                [],
+                relevance.best_coverage,
+                concepts=relevance.concepts,
+                unmatched=policy.written(rarest.term, topic),
+            )
+        return None
 
     def _absent_subject(
         self, subject: str, question: str, relevance: policy.Relevance

@@ -65,6 +65,7 @@ from assistant.answer.policy.concepts import (
     named_thing,
     opening_subject,
     subject,
+    topic_phrase,
     written,
     written_concepts,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "shared_name",
     "subject",
     "support",
+    "topic_phrase",
     "without_listing",
     "written",
     "written_concepts",

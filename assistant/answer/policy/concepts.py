@@ -383,6 +383,24 @@ def named_thing(question: str) -> str:
 OPENING_SUBJECT = re.compile(r"^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?::|\s[-\u2013\u2014]+)\s")
 
 
+# The topic a listing or a lookup asks for: "any papers on kv cache compression for
+# long-context inference?" → "kv cache compression"; what follows "for", "in", ... is what
+# it is for or where.
+TOPIC_PHRASE = re.compile(
+    r"\b(?:papers?|works?|stud(?:y|ies)|research|anything|stuff|something)\s+"
+    r"(?:(?:here|in\s+here|in\s+the\s+(?:collection|corpus|index))\s+)?"
+    r"(?:on|about|regarding)\s+(.+?)(?=\s+(?:for|in|with|to|from|using|via|across|and\s+how|or)\b"
+    r"|[?,;:.()\u2014\u2013]|\s-|$)",
+    re.IGNORECASE,
+)
+
+
+def topic_phrase(question: str) -> str:
+    """The topic a listing or a lookup asks papers on ("papers on X for Y?" → "X"), or ""."""
+    found = TOPIC_PHRASE.search(core_question(question))
+    return found.group(1) if found else ""
+
+
 # What follows a subject when a question is asked of it: "whisper: how many hours ...?"
 # (not "saw this on twitter: someone fine-tuned ...").
 ASKED_OF_IT = re.compile(
