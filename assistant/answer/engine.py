@@ -40,7 +40,7 @@ from assistant.index.removals import remove_papers, restore_papers
 from assistant.index.store import PaperIndex
 from assistant.retrieval.hybrid import HybridSearch, PaperHit, fuse, owned_names
 from assistant.retrieval.scope import Scope
-from assistant.text import build_vocabulary, singular, tokenize
+from assistant.text import WORD, build_vocabulary, singular, tokenize
 
 # A sentence an answer quoted from a paper: '"... 15.6x speed-up ratio ..." [1]'.
 QUOTED_SENTENCE = re.compile(r'"([^"\n]{20,})"\s*\[\d+\]')
@@ -212,7 +212,8 @@ class Engine:
         "kv cache compression"), or its rarest word, when few passages hold it, in none of
         them ("federated" of "federated learning"); else None."""
         concepts = self._concepts(topic)
-        if not concepts or len(tokenize(topic)) > policy.NAME_LOOKUP_CONCEPTS:
+        written = [word for word in WORD.findall(topic) if tokenize(word)]
+        if not concepts or len(written) > policy.NAME_LOOKUP_CONCEPTS:
             return None  # a paper described, not a topic named
         if unseen := [c.term for c in concepts if not c.known]:
             return policy.Relevance(
