@@ -164,6 +164,22 @@ from assistant.text import build_vocabulary
         ("Is SegPrompt better than Mask R-CNN on LVIS?", False, Intent.COMPARISON),
         ("SPIN vs DPO: which needs less data?", False, Intent.COMPARISON),
         ("a comparison of SPIN and DPO, please", False, Intent.COMPARISON),
+        ("which gets more out of few labels: Selfie or SimCLRv2?", False, Intent.COMPARISON),
+        (
+            "w2v-BERT and Selfie borrow BERT's idea. how does each adapt it?",
+            False,
+            Intent.COMPARISON,
+        ),
+        (
+            "merging shows up in DARE and the VL safety paper. what is it used for in each?",
+            False,
+            Intent.COMPARISON,
+        ),
+        ("does 'debunk the myth' agree with S3FT about SFT?", False, Intent.COMPARISON),
+        # Negatives: one thing asked about; "each" and "agree" of one paper's finding.
+        ("how many images does each class of SegPrompt hold?", False, Intent.FACT),
+        ("do the raters agree in the HelpSteer2 paper?", False, Intent.FACT),
+        ("which one gets the data?", True, Intent.FOLLOW_UP),
         # "comparison data" is what RLHF labelers write; "works best" is a verb.
         ("how many labelers wrote the instructgpt comparison data?", False, Intent.FACT),
         ("what masking ratio did the mae paper find works best?", False, Intent.FACT),

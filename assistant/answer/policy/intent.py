@@ -27,10 +27,16 @@ COMPARISON = re.compile(
     r"\b(compare[ds]?|comparing|versus|vs\.?|differ(s|ence|ences)?|diff|contrast)\b"
     # "comparison" asks for one, but "the comparison data" (RLHF's ranked pairs) is a noun
     r"|\bcomparison\b(?!\s+(data|dataset|pairs|labels|annotations)\b)"
-    r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores)\s+(better|best|worse|more|less)\b"
+    r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores|gets|needs|uses|has|comes\s+out)\s+"
+    r"(better|best|worse|more|less|fewer|higher|lower)\b"
     r"|\b(better|worse)\s+than\b"
-    # "what does each one optimize?": two or more papers, each asked about.
-    r"|\beach\s+(one|paper|work|study|method|approach|model|of\s+(them|the\s+(two|three|2|3)))\b",
+    # "what does each one optimize?", "how does each adapt it?", "what is it used for in
+    # each?": two or more papers, each asked about.
+    r"|\beach\s+(one|paper|work|study|method|approach|model|of\s+(them|the\s+(two|three|2|3)))\b"
+    # (not "what does each layer of the SegPrompt model do?")
+    r"|\b(how|what|why)\s+(does|do|did)\s+each\s+\w+\b(?!\s+of\b)|\b(in|for|of|by)\s+each\s*[?.!]"
+    # One paper set against another: "does A agree with B?", "does A contradict B?"
+    r"|\b(agrees?|disagrees?)\s+with\b|\bcontradicts?\b",
     re.IGNORECASE,
 )
 TOPIC = re.compile(
