@@ -635,12 +635,12 @@ HERD_PAPERS = {
 }
 
 
-def herd_engine(tmp_path, settings, fake_index, min_similarity, papers=HERD_PAPERS):
+def herd_engine(tmp_path, settings, fake_index, min_similarity, papers=HERD_PAPERS, **overrides):
     """An engine over HERD_PAPERS whose model claims MegaDet's accuracy (twice)."""
     ingest([write_daily(tmp_path / "h.txt", papers)], settings, index=fake_index,
            progress=False)  # fmt: skip
     model = FakeChatModel(["MegaDet reaches 90 percent accuracy on aerial herds [1]."] * 2)
-    update = {"min_similarity": min_similarity, "similarity_margin": 1.0}
+    update = {"min_similarity": min_similarity, "similarity_margin": 1.0, **overrides}
     engine_settings = settings.model_copy(update=update)
     engine = Engine(engine_settings, fake_index, HybridSearch(fake_index, settings), lambda: model)
     return engine, model
@@ -724,3 +724,37 @@ def test_a_listing_s_topic_must_be_what_the_papers_found_are_about(engine_with):
     # Negative: a topic the papers are about; an unseen word after it is what it is for.
     answer = engine.ask("any papers on savanna herds for conservation?")
     assert not answer.abstained
+
+
+ZEBRA_COUNTING = {
+    "Zebra-Counting: Herds from Drone Video": (
+        "We introduce zebra-counting, the task of counting zebra herds from drone video. "
+        "Our counter reaches 94 percent accuracy on aerial herds."
+    ),
+    "Debate Helps Zebra-Counting": (
+        "We show that debate between two counters helps zebra-counting. "
+        "Debate lifts counting accuracy by 3 points over a single counter."
+    ),
+    "Zebra-Counting beyond Savanna: a Pilot Study": (
+        "We study zebra-counting beyond the savanna, in wetlands and forests. "
+        "Counting accuracy drops by 11 points outside the savanna."
+    ),
+}
+
+
+def test_the_original_one_of_the_papers_compared_is_the_one_that_introduced_their_name(
+    tmp_path, settings, fake_index
+):
+    # "the original one" names no paper by itself: of the papers on zebra-counting, it is
+    # the one that introduced it, none of the other sides, a title opening with it.
+    engine, _ = herd_engine(
+        tmp_path, settings, fake_index, min_similarity=0.0, papers=ZEBRA_COUNTING,
+        quote_first=True,
+    )  # fmt: skip
+    answer = engine.ask(
+        "compare the three zebra-counting papers: the original one, the debate one and the "
+        "pilot study beyond savanna"
+    )
+    assert answer.intent == "comparison" and not answer.abstained
+    assert "mentions 'original'" not in answer.text
+    assert {c.title for c in answer.citations} == set(ZEBRA_COUNTING)

@@ -38,6 +38,7 @@ from assistant.answer.policy import (
     shared_name,
     subject,
     topic_phrase,
+    which_of_them,
     without_listing,
     written,
     written_concepts,
@@ -1139,6 +1140,15 @@ def test_opening_subject(question, subject, asked_of):
 )  # fmt: skip
 def test_topic_phrase(question, topic):
     assert topic_phrase(question) == topic
+
+
+def test_which_of_them():
+    shared = "weak-to-strong papers"
+    assert which_of_them("original", shared) == "weak-to-strong"
+    assert which_of_them("the first", shared) == "weak-to-strong"
+    # Negatives: a side with a name of its own; no shared name said.
+    assert which_of_them("debate", shared) == ""
+    assert which_of_them("original", "") == ""
 
 
 @pytest.mark.parametrize(

@@ -442,7 +442,10 @@ class Engine:
             if len(named) >= 2:
                 return named[: policy.MOST_SIDES], []
         shared = policy.shared_by_sides(question)
-        for side in policy.comparison_sides(question):
+        sides = policy.comparison_sides(question)
+        # "the original one" of "the three weak-to-strong papers": found after the others.
+        named = [side for side in sides if not policy.which_of_them(side, shared)]
+        for side in named:
             query = f"{side} {shared}" if shared else side
             hits = self._side_hits(side, query, within)
             relevance = self.relevance(side, hits)
@@ -462,7 +465,32 @@ class Engine:
                 absent.append(side)
             elif papers[0].paper_id not in {hit.paper_id for hit in found}:
                 found.append(papers[0])
+        for side in sides:
+            if name := policy.which_of_them(side, shared):
+                if hit := self._one_of_them(name, found, within):
+                    found.insert(sides.index(side), hit)  # in the order the message names
+                else:
+                    absent.append(side)
         return found, absent
+
+    def _one_of_them(
+        self, name: str, taken: list[PaperHit], within: frozenset[str] | None
+    ) -> PaperHit | None:
+        """The paper that introduces ``name`` and is none of the sides found already, a
+        title opening with the name first: "the original one" of "the three weak-to-strong
+        papers" is "Weak-to-Strong Generalization: ...", not "Debate Helps Weak-to-Strong
+        Generalization"."""
+        hits = self.search.search(name, self.settings.top_k, introduced=True, within=within)
+        introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+        others = {hit.paper_id for hit in taken}
+        words = tokenize(name)
+        candidates = [
+            hit
+            for hit in hits
+            if hit.paper_id not in others and policy.introduces(name, introduced[hit.paper_id])
+        ]
+        candidates.sort(key=lambda hit: tokenize(hit.title)[: len(words)] != words)
+        return candidates[0] if candidates else None
 
     def _side_hits(self, side: str, query: str, within: frozenset[str] | None) -> list[PaperHit]:
         """The papers for one side of a comparison: when the side is a name that a paper

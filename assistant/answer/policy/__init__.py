@@ -39,6 +39,7 @@ from assistant.answer.policy.comparison import (
     comparison_sides,
     shared_by_sides,
     shared_name,
+    which_of_them,
 )
 from assistant.answer.policy.concepts import (
     DESCRIBED_COVERAGE,
@@ -130,6 +131,7 @@ __all__ = [
     "subject",
     "support",
     "topic_phrase",
+    "which_of_them",
     "without_listing",
     "written",
     "written_concepts",

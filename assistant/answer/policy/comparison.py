@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.policy.concepts import named_thing, opening_subject
+from assistant.answer.policy.concepts import NOT_NAMES, named_thing, opening_subject
 from assistant.answer.policy.intent import FOLLOW_UP, SEGMENT_BREAK, without_peripheral
 from assistant.text import tokenize, whole_words
 
@@ -93,6 +93,19 @@ def shared_by_sides(question: str) -> str:
         words = COMPARISON_WORDS.sub(" ", POINTING.sub(" ", comparing[0]))
         return " ".join(words.split()).strip(" ?.!:'\"")
     return ""
+
+
+# What names the kind of thing, not the thing: "the three weak-to-strong papers".
+KINDS = whole_words("papers?", "works?", "stud(?:y|ies)", "ones?", "methods?", "approaches")
+
+
+def which_of_them(side: str, shared: str) -> str:
+    """For a side that only says which of the things compared it is ("the original
+    openai one" of "the three weak-to-strong papers"), the name they share ("weak-to-
+    strong"), whose paper it is; else ""."""
+    if not shared or tokenize(NOT_NAMES.sub(" ", side)):
+        return ""
+    return " ".join(KINDS.sub(" ", shared).split())
 
 
 def comparison_sides(question: str) -> list[str]:
