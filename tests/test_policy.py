@@ -177,6 +177,9 @@ from assistant.text import build_vocabulary
             Intent.COMPARISON,
         ),
         ("does 'debunk the myth' agree with S3FT about SFT?", False, Intent.COMPARISON),
+        ("both TeminAL and the separation paper use CLAP. how?", False, Intent.COMPARISON),
+        ("how do they use CLAP differently?", True, Intent.COMPARISON),
+        ("does it improve both speed and accuracy?", True, Intent.FOLLOW_UP),
         # Negatives: one thing asked about; "each" and "agree" of one paper's finding.
         ("how many images does each class of SegPrompt hold?", False, Intent.FACT),
         ("do the raters agree in the HelpSteer2 paper?", False, Intent.FACT),
@@ -598,6 +601,10 @@ def test_a_negation_the_source_makes_is_supported():
         # What they are compared on is no side.
         ("compare ASFT and PoFT as alternatives to plain SFT", ["ASFT", "PoFT"]),
         ("which works better on MiniWoB++, NNetnav or RCI?", ["NNetnav", "RCI"]),
+        # A list's sides may hold "with"; without a list, "with" joins two sides.
+        ("compare mental-llm, the health text classification with social media paper, and "
+         "SS3", ["mental-llm", "health text classification with social media paper", "SS3"]),
+        ("compare SPIN with DPO", ["SPIN", "DPO"]),
         # A title in quotes or parentheses is one side, whatever "of" or "with" it holds.
         ("compare RAD-DINO with 'Making the Most of Text Semantics' - do they agree?",
          ["RAD-DINO", "Making the Most of Text Semantics"]),

@@ -22,6 +22,8 @@ SIDE_BREAK = re.compile(
     r"\s*(?:[,;]|(?<![\w-])(?:vs\.?|versus|and|or|with|from|to|against|than)(?![\w-]))\s*",
     re.IGNORECASE,
 )
+# What joins the things of a list: "A, B and C".
+LIST_BREAK = re.compile(r"\s*(?:[,;]|(?<![\w-])(?:and|or)(?![\w-]))\s*", re.IGNORECASE)
 # Where a side ends and what it is compared on begins: "SiT for image pretraining",
 # "PoFT as alternatives to plain SFT", "Data Filtering Networks in terms of training data".
 TAIL = whole_words(
@@ -60,6 +62,8 @@ def _sides_of(text: str) -> list[str]:
     if VERSUS.search(text):
         parts = VERSUS.split(text)
         parts[-1] = SIDES_END.split(parts[-1], maxsplit=1)[0]
+    elif "," in text:  # "A, the X w/ Y paper, and C": a list, its sides may hold "with"
+        parts = LIST_BREAK.split(text)
     else:
         parts = SIDE_BREAK.split(text)
     sides: list[str] = []

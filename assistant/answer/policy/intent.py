@@ -24,7 +24,9 @@ class Intent(StrEnum):
 
 _PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
 COMPARISON = re.compile(
-    r"\b(compare[ds]?|comparing|versus|vs\.?|differ(s|ence|ences)?|diff|contrast)\b"
+    r"\b(compare[ds]?|comparing|versus|vs\.?|differ(s|ence|ences|ently)?|diff|contrast)\b"
+    # "both TeminAL and the audio separation paper build on CLAP. how ...?"
+    r"|^\W*both\s+\S.*?\s+and\s"
     # "comparison" asks for one, but "the comparison data" (RLHF's ranked pairs) is a noun
     r"|\bcomparison\b(?!\s+(data|dataset|pairs|labels|annotations)\b)"
     r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores|gets|needs|uses|has|comes\s+out)\s+"
