@@ -18,6 +18,7 @@ from assistant.answer.policy import (
     core_question,
     coverage,
     described,
+    described_around,
     introduced_by_none,
     introduced_by_some,
     introduces,
@@ -1075,6 +1076,34 @@ def test_a_question_describing_a_paper_is_not_refused_for_one_stray_word():
         min_coverage=0.0, min_similarity=0.0, similarity_margin=1.0, limit=3,
     )  # fmt: skip
     assert short.papers == [] and short.missing == ["ppl"]
+
+
+# "which paper jailbreaks llms by disguising the harmful request as a code completion
+# task": two rare unseen names weigh the rest's coverage below described()'s bar.
+SEEN_SEVEN = [
+    *(Concept(term, 1.0, True) for term in ("llm", "harmful", "code", "completion", "task")),
+    Concept("disguising", 1.0, False),
+    Concept("request", 1.0, False),
+]
+JAILBREAK = Concept("jailbreak", 6.9, False, True)
+
+
+@pytest.mark.parametrize(
+    ("concepts", "held", "similarity", "expected"),
+    [
+        ([*SEEN_SEVEN, JAILBREAK], 5, 0.47, True),
+        # Negatives: a passage not near enough; the rest covered too little; too few
+        # other words ("snorkel / data programming: ..." has 8, but is described less).
+        ([*SEEN_SEVEN, JAILBREAK], 5, 0.40, False),
+        ([*SEEN_SEVEN, JAILBREAK], 4, 0.60, False),
+        ([*SEEN_SEVEN[:6], JAILBREAK], 5, 0.60, False),
+        (SEEN_SEVEN, 7, 0.60, False),  # no unseen name: described() decides
+    ],
+)  # fmt: skip
+def test_described_around_an_unseen_name(concepts, held, similarity, expected):
+    words = {"close paper": {c.term for c in SEEN_SEVEN[:held]}}
+    found = [hit("Close Paper", similarity)]
+    assert described_around(concepts, found, words, similarity) is expected
 
 
 @pytest.mark.parametrize(
