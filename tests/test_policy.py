@@ -315,6 +315,9 @@ def test_is_known(term, known):
         ("the JD Explore tech report on GLUE?", "the JD Explore tech report on GLUE?"),
         ("is meta-learning in the collection?", "is meta-learning in the collection?"),
         ("which paper builds on the mit license?", "which paper builds on the mit license?"),
+        # Words that only stress the question.
+        ("STARLING paper - which one is that exactly?", "STARLING paper which one is that ?"),
+        ("what does spin actually do?", "what does spin do?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):
@@ -327,8 +330,11 @@ def test_core_question_keeps_the_part_that_asks(question, core):
         ("When was SegPrompt published?", Intent.METADATA, "was SegPrompt?"),
         ("Compare SPIN and DPO.", Intent.COMPARISON, "SPIN and DPO."),
         ("When does SegPrompt fail?", Intent.FACT, "When does SegPrompt fail?"),
+        ("STARLING paper - which one is that?", Intent.LOOKUP, "STARLING paper is that?"),
+        ("which one of the SPIN losses is used?", Intent.FACT,
+         "which one of the SPIN losses is used?"),
     ],
-)
+)  # fmt: skip
 def test_subject_drops_the_words_of_the_intent(question, intent, about):
     assert subject(question, intent).replace(" ?", "?") == about
 

@@ -150,7 +150,7 @@ METADATA_WORDS = re.compile(
 # which are not what it asks about.
 LISTING_WORDS = re.compile(
     r"\b(list|show|find|give|tell|name|introduc\w*|propos\w*|present(s|ed)?|releas\w*|"
-    r"describ\w*|publish\w*|came\s+up\s+with|any|all|every)\b",
+    r"describ\w*|publish\w*|came\s+up\s+with|any|all|every|which\s+one)\b",
     re.IGNORECASE,
 )
 # Words that point back into the conversation ("what dataset did they use?").
@@ -197,6 +197,8 @@ PERIPHERAL = re.compile(
     r"|\bquick\s+(q|qn|questions?)\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha)\b"
+    # Words that stress a question, not what it is about: "which one is that exactly?"
+    r"|\b(exactly|actually|really|basically|precisely|literally|honestly)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
     r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind|from)\b"
     # "main takeaways of X", "what's the takeaway": what the answer should be, not a name.
