@@ -209,6 +209,9 @@ def test_a_metadata_question_is_answered_from_the_record(engine_with):
         # Two papers named: each one's record, each cited.
         ("are ZebraNet and Counting Savanna Wildlife from the same day's listing?",
          ["ZebraNet", "Counting Savanna Wildlife"]),
+        # Its rare name names the paper, whatever else the request says ("batch", "drop").
+        ("is zebranet from the oct 9 or the mar 14 batch? and drop the rangers link",
+         ["ZebraNet"]),
     ],
 )  # fmt: skip
 def test_a_question_about_the_listing_is_answered_from_each_named_record(
@@ -220,6 +223,7 @@ def test_a_question_about_the_listing_is_answered_from_each_named_record(
     assert [c.title[: len(t)] for c, t in zip(answer.citations, cited, strict=False)] == cited
     assert len(answer.citations) == len(cited)
     assert answer.text.count("dated Oct 9") == len(cited)
+    assert ("has no link" in answer.text) is ("link" in question)
 
 
 def test_evidence_stays_within_the_token_budget(engine_with):

@@ -194,6 +194,8 @@ from assistant.text import build_vocabulary
         ("What papers are there on instruction tuning?", False, Intent.TOPIC),
         ("When was SegPrompt published?", False, Intent.METADATA),
         ("Who wrote the RemoteCLIP paper?", False, Intent.METADATA),
+        ("url for the crystal transformer web app?", False, Intent.METADATA),
+        ("what url does the crawler start from?", False, Intent.FACT),
         ("What is the arXiv id of SPIN?", False, Intent.METADATA),
         ("By how much does SegPrompt improve unseen AR?", False, Intent.FACT),
         ("How does SPIN fine-tune a weak language model?", False, Intent.FACT),
@@ -845,6 +847,7 @@ def test_typo_correction(word, meant):
          "how big is the average performance drop without SFT?"),
         ("results w/ approx 5 params", "results with approximately 5 parameters"),
         ("so ppl skip hparam tuning?", "so people skip hyperparameter tuning?"),
+        ("the vids and imgs", "the videos and images"),
         # Kept: a word the collection holds as written ("lora"), a name, a longer word.
         ("lora avgpool perfx", "lora avgpool perfx"),
     ],

@@ -199,6 +199,15 @@ class Engine:
                     named += [hit for hit in found[:1] if hit not in named]
                 if len(named) < 2:
                     named = policy.named_papers(concepts, relevance.papers, naming, words)
+                if not named:
+                    # A rare name names its paper, whatever else the request says: "is
+                    # helpsteer2 from the mar 14 or the oct 9 batch? and drop the link".
+                    rare = self._asked_names(concepts)
+                    named = [
+                        hit
+                        for hit in relevance.papers
+                        if any(policy.is_known(term, naming[hit.paper_id]) for term in rare)
+                    ][:1]
                 relevance = dataclasses.replace(relevance, papers=named)
                 # Named as the question writes the words that could name a paper.
                 name = "" if named else policy.written_concepts(concepts, about)
@@ -600,8 +609,8 @@ class Engine:
             return
 
         fields = asked_fields(question) if intent is Intent.METADATA else []
-        if intent is Intent.METADATA and listing and not fields:
-            fields = ["date"]
+        if intent is Intent.METADATA and listing and "date" not in fields:
+            fields = ["date", *fields]  # a listing's day named: "... or the oct 9 batch?"
         if fields:  # answered from the record of each paper named, by code
             named = relevant[: policy.MOST_SIDES]
             # A link the record lacks may be in the abstract (read only when one is asked).

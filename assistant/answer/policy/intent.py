@@ -127,6 +127,8 @@ METADATA = re.compile(
     r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
     # "the link to the medprompt paper + the date it showed up in the feed"
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
+    # A message that opens asking for a link: "url for the crystal transformer web app?"
+    r"|^\W*(the\s+)?(link|url|repo|github)\s+(to|for|of)\b"
     # Where its code is released: "got a github link?", "a link to the okapi code?"; and
     # the day the record was listed: "the date it showed up in the feed"
     r"|" + CODE_LINK + "|" + DATE_LISTED + "|" + LISTING_ASKED,
