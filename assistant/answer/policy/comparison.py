@@ -46,7 +46,9 @@ COMPARING = re.compile(
 # and C", "the two recsys papers"): they are named elsewhere in the message. So are the
 # things whose properties are compared ("how do their approaches differ?").
 POINTING = whole_words("these", "those", "them", "both", "two", "three", "2", "3")
-THEIR = whole_words("their")
+# A part that asks of the things compared ("their approaches", ", do they agree ...?")
+# names none of them.
+ASKED_OF_THEM = whole_words("their", "they", "them")
 SIDES_END = re.compile(r",(?!\s*and\b)")
 MOST_SIDES = 3
 VERSUS_DOT = re.compile(r"(?<![\w-])vs\.", re.IGNORECASE)
@@ -70,7 +72,7 @@ def _sides_of(text: str) -> list[str]:
     for part in parts:
         words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
         side = TAIL.sub("", words).strip(" ?.!:'\"")
-        if tokenize(side) and not POINTING.search(side) and not THEIR.search(side):
+        if tokenize(side) and not POINTING.search(side) and not ASKED_OF_THEM.search(side):
             sides.append(side)
         if side and side != words.strip(" ?.!:'\""):
             break  # what follows a side's tail is what they are compared on

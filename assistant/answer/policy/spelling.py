@@ -58,6 +58,8 @@ SHORTHAND = {
     "prev": "previous",
     "num": "number",
     "ppl": "people",
+    "hrs": "hours",
+    "hr": "hour",
     "vids": "videos",
     "vid": "video",
     "imgs": "images",
