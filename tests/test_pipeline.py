@@ -762,3 +762,18 @@ def test_the_original_one_of_the_papers_compared_is_the_one_that_introduced_thei
     assert answer.intent == "comparison" and not answer.abstained
     assert "mentions 'original'" not in answer.text
     assert {c.title for c in answer.citations} == set(ZEBRA_COUNTING)
+
+
+def test_a_follow_up_about_it_gives_the_model_only_the_conversation_s_paper(engine_with):
+    # "it" is the drone paper; ZebraNet's evidence beside it had invited the small model
+    # to answer from the other paper ("... the dataset was created by ..." [2]).
+    engine, model = engine_with("It reaches 94 percent accuracy [1].")
+    history = [
+        {"role": "user", "content": "Is there work on counting animals from the air?"},
+        {"role": "assistant", "content": "Yes: counting savanna wildlife from drone video [1]."},
+    ]
+    answer = engine.ask("and how accurate is it, compared to segmenting zebra stripes?", history)
+    assert answer.intent == "follow_up"
+    prompt = model.calls[0][-1]["content"]
+    assert "Counting Savanna Wildlife" in prompt and "ZebraNet" not in prompt
+    assert [c.title for c in answer.citations] == ["Counting Savanna Wildlife from Drones"]

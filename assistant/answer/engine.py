@@ -578,6 +578,10 @@ class Engine:
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
+        if intent is Intent.FOLLOW_UP and policy.refers_back(question):
+            # "and did it beat gpt-4 on anything?": "it" is the paper the conversation is
+            # about, ranked first; another paper's evidence would only invite drift.
+            relevant = relevant[:1]
         if intent is Intent.FACT and relevance.best_coverage < self.settings.fact_min_coverage:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
