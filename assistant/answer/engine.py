@@ -225,12 +225,7 @@ class Engine:
         if not concepts or len(written) > policy.NAME_LOOKUP_CONCEPTS:
             return None  # a paper described, not a topic named
         if unseen := [c.term for c in concepts if not c.known]:
-            return policy.Relevance(
-                [],
-                [policy.written(unseen[0], topic)],
-                relevance.best_coverage,
-                concepts=relevance.concepts,
-            )
+            return _not_found(relevance, missing=[policy.written(unseen[0], topic)])
         rarest = max(concepts, key=lambda c: c.weight)
         if not self._is_rare_name(rarest.term):
             return None  # a word many papers hold ("llm") is how they write, not a topic
@@ -238,13 +233,7 @@ class Engine:
         words = self.search.paper_words([hit.paper_id for hit in papers])
         holding = [hit for hit in papers if policy.is_known(rarest.term, words[hit.paper_id])]
         if not holding:
-            return policy.Relevance(
-                [],
-                [],
-                relevance.best_coverage,
-                concepts=relevance.concepts,
-                unmatched=policy.written(rarest.term, topic),
-            )
+            return _not_found(relevance, unmatched=policy.written(rarest.term, topic))
         return None
 
     def _absent_subject(
@@ -259,21 +248,12 @@ class Engine:
         concepts = self._concepts(subject)
         asked_of = subject == policy.opening_subject(question, asked_of=True)
         if asked_of and concepts and not any(concept.known for concept in concepts):
-            return policy.Relevance(
-                [], [subject], relevance.best_coverage, concepts=relevance.concepts
-            )
+            return _not_found(relevance, missing=[subject])
         papers = relevance.papers
         words = self.search.paper_words([hit.paper_id for hit in papers])
         for name in sorted(self._asked_names(concepts)):
             if not any(policy.is_known(name, words[hit.paper_id]) for hit in papers):
-                unmatched = policy.written(name, subject)
-                return policy.Relevance(
-                    [],
-                    [],
-                    relevance.best_coverage,
-                    concepts=relevance.concepts,
-                    unmatched=unmatched,
-                )
+                return _not_found(relevance, unmatched=policy.written(name, subject))
         return None
 
     def spelled(self, question: str) -> str:
@@ -845,6 +825,16 @@ class Engine:
         records = restore_papers(self.index, paper_ids)
         self.search.refresh()
         return records
+
+
+def _not_found(
+    relevance: policy.Relevance, missing: list[str] | None = None, unmatched: str = ""
+) -> policy.Relevance:
+    """``relevance`` with no paper that may answer, saying what no paper mentions."""
+    return policy.Relevance(
+        [], missing or [], relevance.best_coverage, concepts=relevance.concepts,
+        unmatched=unmatched,
+    )  # fmt: skip
 
 
 def _ranks_by_introduction(intent: Intent, question: str) -> bool:
