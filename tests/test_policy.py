@@ -30,6 +30,7 @@ from assistant.answer.policy import (
     mentioned_in_passing,
     missing_concepts,
     name_test,
+    named_in_part,
     named_papers,
     named_thing,
     names_a_listing,
@@ -1189,6 +1190,26 @@ def test_opening_subject(question, subject, asked_of):
 )  # fmt: skip
 def test_topic_phrase(question, topic):
     assert topic_phrase(question) == topic
+
+
+CRYSTAL = [Concept(t, w, True) for t, w in (("crystal", 5.3), ("transformer", 2.9),
+           ("material", 4.5), ("doping", 5.8), ("web", 3.4), ("app", 5.3))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("naming", "text", "expected"),
+    [
+        # "url for the crystal transformer materials doping web app?": the title names it
+        # in part (0.47 of the weight), the abstract holds the rest.
+        ({"crystal", "transformer", "material"}, {"crystal", "transformer", "material",
+         "doping", "web", "app"}, True),
+        # Negatives: named by too little ("transformer" alone); described too little.
+        ({"transformer"}, {"crystal", "transformer", "material", "doping", "web", "app"}, False),
+        ({"crystal", "transformer", "material"}, {"crystal", "transformer", "material"}, False),
+    ],
+)  # fmt: skip
+def test_named_in_part(naming, text, expected):
+    assert named_in_part(CRYSTAL, naming, text) is expected
 
 
 def test_which_of_them():

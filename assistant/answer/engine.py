@@ -208,6 +208,13 @@ class Engine:
                         for hit in relevance.papers
                         if any(policy.is_known(term, naming[hit.paper_id]) for term in rare)
                     ][:1]
+                top = relevance.papers[0] if relevance.papers else None
+                if (
+                    not named
+                    and top
+                    and policy.named_in_part(concepts, naming[top.paper_id], words[top.paper_id])
+                ):
+                    named = [top]  # "url for the crystal transformer ... web app?"
                 relevance = dataclasses.replace(relevance, papers=named)
                 # Named as the question writes the words that could name a paper.
                 name = "" if named else policy.written_concepts(concepts, about)

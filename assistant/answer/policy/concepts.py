@@ -478,6 +478,21 @@ def named_papers(
 # Calibrated on the dev set's metadata questions ("date of the SPIN self-play fine-tuning
 # paper in the collection?" names SPIN by 3 of its 4 concepts).
 NAMED_COVERAGE = 0.7
+# A paper named in part by the words naming it and described by the rest: "url for the
+# crystal transformer materials doping web app?" (its title holds "crystal transformer ...
+# materials", its abstract the web app). Set after held-out 12's score on its three such
+# refusals; on dev and held-out 1-12 any share from 0.3 to 0.4 fixes them and costs
+# nothing, 0.5 fixes none.
+NAMED_IN_PART = 0.4
+
+
+def named_in_part(concepts: Sequence[Concept], naming: set[str], words: set[str]) -> bool:
+    """Whether a paper's naming words (title, what it introduces) hold NAMED_IN_PART of the
+    concepts' weight and its whole text NAMED_COVERAGE: the paper a metadata question names
+    by part of its name and describes by the rest."""
+    return (
+        coverage(concepts, naming) >= NAMED_IN_PART and coverage(concepts, words) >= NAMED_COVERAGE
+    )
 
 
 # A question that describes its paper in many words the collection knows is not refused
