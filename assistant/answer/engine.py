@@ -199,22 +199,10 @@ class Engine:
                     named += [hit for hit in found[:1] if hit not in named]
                 if len(named) < 2:
                     named = policy.named_papers(concepts, relevance.papers, naming, words)
-                if not named:
-                    # A rare name names its paper, whatever else the request says: "is
-                    # helpsteer2 from the mar 14 or the oct 9 batch? and drop the link".
-                    rare = self._asked_names(concepts)
-                    named = [
-                        hit
-                        for hit in relevance.papers
-                        if any(policy.is_known(term, naming[hit.paper_id]) for term in rare)
-                    ][:1]
-                top = relevance.papers[0] if relevance.papers else None
-                if (
-                    not named
-                    and top
-                    and policy.named_in_part(concepts, naming[top.paper_id], words[top.paper_id])
-                ):
-                    named = [top]  # "url for the crystal transformer ... web app?"
+                if not named:  # "is helpsteer2 from ... the oct 9 batch? and drop the link"
+                    named = policy.named_loosely(
+                        concepts, relevance.papers, naming, words, self._asked_names(concepts)
+                    )
                 relevance = dataclasses.replace(relevance, papers=named)
                 # Named as the question writes the words that could name a paper.
                 name = "" if named else policy.written_concepts(concepts, about)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.policy.intent import CODE_LINK, DATE_LISTED, LISTING_ASKED
+from assistant.answer.policy.intent import CODE_LINK, DATE_LISTED, LINK_FIRST, LISTING_ASKED
 from assistant.records import source_path
 from assistant.retrieval.hybrid import release_links
 
@@ -70,7 +70,7 @@ _ASKS = {
         r"|\barxiv\s+(link|url|page)\b|\b(link|url)\s*\??$"
         r"|\bwhere\s+can\s+i\s+(read|download|access)\b"
         # a message that opens with it: "github link for the CLEAR paper + ..."
-        r"|^\W*(github\s+|arxiv\s+)?(link|url)\s+(to|for)\b|" + CODE_LINK
+        r"|" + LINK_FIRST + "|" + CODE_LINK
     ),
     "source": re.compile(
         # "which file is it in?", "where does the RemoteCLIP paper come from?"; not

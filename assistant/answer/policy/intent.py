@@ -23,6 +23,8 @@ class Intent(StrEnum):
 # --- Intent -----------------------------------------------------------------------------
 
 _PAPER = r"(papers?|works?|stud(?:y|ies)|articles?|publications?)"
+# "works" as the verb of how well, not as papers: "what masking ratio works best".
+VERB_OF_QUALITY = r"(?!\s+(best|better|worse|well))"
 COMPARISON = re.compile(
     r"\b(compare[ds]?|comparing|versus|vs\.?|differ(s|ence|ences|ently)?|diff|contrast)\b"
     # "both TeminAL and the audio separation paper build on CLAP. how ...?"
@@ -47,13 +49,13 @@ TOPIC = re.compile(
     r"|\bwhat\s+" + _PAPER + r"\s+(are\s+there|do\s+you\s+have|does\s+the\s+collection)\b"
     # "which papers ...", "what recommender-system works ...": plural asks for a list.
     r"|^\s*(which|what)\s+([\w-]+\s+){0,2}?(papers|works|studies|articles|publications)\b"
-    r"(?!\s+(best|better|worse|well))"  # "what masking ratio works best": the verb
-    r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b"
+    + VERB_OF_QUALITY  # "what masking ratio works best": the verb
+    + r"|\b(are|is)\s+there\s+(any\s+)?(papers|works|studies)\b"
     # "list the medical imaging papers", "give me everything in the collection on X",
     # "remote sensing stuff - anything?"
     r"|\b(list|show|give|find)\s+(me\s+)?(the\s+)?([\w-]+\s+){0,3}?(papers|works|studies|articles)\b"
-    r"(?!\s+(best|better|worse|well))"  # "... paper find works best?": the verb
-    r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)"
+    + VERB_OF_QUALITY  # "... paper find works best?": the verb
+    + r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)"
     # "papers on LLM safety (jailbreaks, ...)?", "any earth-observation stuff - ...?",
     # "what do we have on medical imaging?", "which entries are surveys?"
     r"|^\W*(any\s+)?(papers|works|studies|articles|stuff)\s+(on|about)\b"
@@ -68,8 +70,8 @@ LOOKUP = re.compile(
     r"^\s*(which|what)\s+(papers?|works?|stud(y|ies)|articles?|publications?)\b"
     r"|^\s*(is|are)\s+there\s+(a|an|any|some)\b"
     r"|\b(find|show|list|give)\s+(me\s+)?(the|a|any)?\s*(papers?|works?|stud(y|ies))\b"
-    r"(?!\s+(best|better|worse|well))"
-    r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
+    + VERB_OF_QUALITY
+    + r"|\b(is|are)\s+there\s+(a|an|any|some)?\s*(papers?|works?|research|stud(y|ies)|articles?)\b"
     r"|\bwho\s+(first\s+|originally\s+)?(proposed|introduced|came\s+up\s+with)\b"
     r"|\b(what|which)('?s|\s+is|\s+was)\s+the\s+(paper|work|study|article)\s+(that|which)\b"
     # A paper described, then asked for: "... which one is that?", "what's it called?"
@@ -97,6 +99,9 @@ CODE_LINK = (
     r"|\b(link|url)s?\s+(to|for)\s+(the\s+|their\s+|its\s+)?([\w-]+\s+){0,3}?"
     r"(code|repo|repository|resources|dataset|weights)\b"
 )
+# A message that opens asking for a link: "url for the crystal transformer web app?",
+# "github link to ...".
+LINK_FIRST = r"^\W*(the\s+)?(github\s+|arxiv\s+)?(link|url|repo|github)\s+(to|for|of)\b"
 # The day a paper's record was listed, asked as it happened: "the date it showed up in the
 # feed", "the day it was posted".
 DATE_LISTED = (
@@ -127,11 +132,10 @@ METADATA = re.compile(
     r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
     # "the link to the medprompt paper + the date it showed up in the feed"
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
-    # A message that opens asking for a link: "url for the crystal transformer web app?"
-    r"|^\W*(the\s+)?(link|url|repo|github)\s+(to|for|of)\b"
-    # Where its code is released: "got a github link?", "a link to the okapi code?"; and
-    # the day the record was listed: "the date it showed up in the feed"
-    r"|" + CODE_LINK + "|" + DATE_LISTED + "|" + LISTING_ASKED,
+    # A link asked first ("url for ..."); where its code is released: "got a github
+    # link?", "a link to the okapi code?"; the day the record was listed: "the date it
+    # showed up in the feed"
+    r"|" + LINK_FIRST + "|" + CODE_LINK + "|" + DATE_LISTED + "|" + LISTING_ASKED,
     re.IGNORECASE,
 )
 # The words a metadata question asks with, which are not what it asks about.
