@@ -76,21 +76,65 @@ def words(text: str) -> set[str]:
     return {word.lower() for word in WORD.findall(text)}
 
 
+# The endings that inflect a word: "segment" is inflected in "segmented" and "segments",
+# "medical" in "medically". The Snowball stem cuts derivational endings too, and so joins
+# different words: "federal" and "federated" share the stem "feder", "experience" and
+# "experiment" the stem "experi".
+INFLECTIONS = frozenset({"", "s", "es", "ed", "d", "ing", "e", "er", "ers", "ly"})
+# Marks in a vocabulary: "~" + a start of a word (at least its stem), "=" + a base that the
+# word inflects.
+STARTS, BASE = "~", "="
+
+
+def _bases(word: str, word_stem: str) -> set[str]:
+    """The starts of ``word``, from its stem on, that it inflects: "segmented" → {"segment",
+    "segmente", "segmented"}; a word whose stem rewrites it ("tuning" → "tune") inflects the
+    stem."""
+    if not word.startswith(word_stem):
+        return {word_stem}
+    return {word[:end] for end in range(len(word_stem), len(word) + 1) if word[end:] in INFLECTIONS}
+
+
+def _starts(word: str, word_stem: str) -> set[str]:
+    if not word.startswith(word_stem):
+        return {word_stem}
+    return {word[:end] for end in range(len(word_stem), len(word) + 1)}
+
+
 def forms(term: str) -> set[str]:
     """The forms under which ``term`` may appear among a text's words (``build_vocabulary``):
-    itself, its singular and its stem, a possessive dropped ("GPT-4's" → "gpt-4")."""
+    itself, its singular, a possessive dropped ("GPT-4's" → "gpt-4"), and the words that
+    inflect it or that it inflects ("segmented" is found in "segmentation" and
+    "segmentation" in "segmented"; "federated" is not in "federal")."""
     term = re.sub(r"['\u2019]s$", "", term.lower())
-    return {term, singular(term), stem(term)}
+    term_stem = stem(term)
+    return (
+        {term, singular(term)}
+        | {STARTS + base for base in _bases(term, term_stem)}
+        | {BASE + start for start in _starts(term, term_stem)}
+    )
+
+
+def vocabulary_forms(word: str) -> set[str]:
+    """What a text's (lower-cased) word puts in a vocabulary for ``forms`` to find: itself,
+    its singular, its starts from its stem on and the bases it inflects, marked."""
+    word_stem = stem(word)
+    return (
+        {word, singular(word)}
+        | {STARTS + start for start in _starts(word, word_stem)}
+        | {BASE + base for base in _bases(word, word_stem)}
+    )
 
 
 def build_vocabulary(texts: Iterable[str]) -> set[str]:
-    """Every word of ``texts``, every part of a hyphenated one, and their stems, lower-cased."""
+    """Every word of ``texts``, every part of a hyphenated one, and their stems
+    (``vocabulary_forms``), lower-cased."""
     found: set[str] = set()
     for text in texts:
         text_words = words(text)
         found |= text_words
         found |= {part for word in text_words for part in HYPHENS.split(word)}
-    return found | {stem(word) for word in found}
+    return {form for word in found for form in vocabulary_forms(word)}
 
 
 def split_sentences(text: str) -> list[str]:

@@ -45,6 +45,7 @@ from assistant.answer.policy import (
     written,
     written_concepts,
 )
+from assistant.answer.policy.concepts import is_clipped, is_everyday
 from assistant.answer.policy.spelling import correct_typos, correction
 from assistant.retrieval.hybrid import (
     PaperHit,
@@ -52,7 +53,7 @@ from assistant.retrieval.hybrid import (
     owned_names,
     title_abbreviations,
 )
-from assistant.text import build_vocabulary
+from assistant.text import build_vocabulary, vocabulary_forms
 
 
 @pytest.mark.parametrize(
@@ -250,6 +251,56 @@ VOCABULARY = build_vocabulary(
 )
 def test_is_known(term, known):
     assert is_known(term, VOCABULARY) is known
+
+
+@pytest.mark.parametrize(
+    ("asked", "text", "known"),
+    [
+        ("segmented", "open-world segmentation", True),  # the text inflects its base
+        ("segmentation", "images segmented", True),  # it inflects the question's base
+        ("medically", "medical images", True),
+        ("distilled", "distilling a teacher", True),
+        ("separating", "audio separation", True),
+        ("tuning", "tuned models", True),  # a stem that rewrites the word
+        ("studies", "one study", True),
+        # Negatives: the Snowball stem cuts derivational endings and joins other words.
+        ("federated", "Federal agencies", False),  # both "feder"
+        ("experiment", "user experience", False),  # both "experi"
+        ("art", "each article", False),
+    ],
+)
+def test_a_word_is_known_in_its_inflections_only(asked, text, known):
+    assert is_known(asked, build_vocabulary([text])) is known
+
+
+@pytest.mark.parametrize(
+    ("word", "everyday"),
+    [
+        ("cheap", True),
+        ("whispered", True),  # inflects "whisper"
+        ("gist", False),
+        ("helpsteer", False),
+    ],
+)
+def test_is_everyday(word, everyday):
+    common = {form for known in ("cheap", "whisper", "federal") for form in vocabulary_forms(known)}
+    assert is_everyday(word, common) is everyday
+
+
+@pytest.mark.parametrize(
+    ("word", "clipped"),
+    [
+        ("perf", True),
+        ("eval", True),
+        ("config", True),  # of "configurations"
+        ("configs", False),  # seven letters: a name, or the typo of a longer word
+        ("cat", False),  # no longer word starts with it
+        ("co2", False),  # not letters only
+    ],
+)
+def test_is_clipped(word, clipped):
+    vocabulary = build_vocabulary(["performance evaluation configurations llms co2e"])
+    assert is_clipped(word, vocabulary) is clipped
 
 
 @pytest.mark.parametrize(
@@ -517,13 +568,14 @@ def test_a_term_is_shown_in_the_whole_word_the_question_writes(term, question, s
         ("llava", 4, set(), True),
         ("llm", 300, set(), False),  # what the collection is about: no rare name
         ("plot", 1, {"plot"}, False),  # rare, but everyday English
-        ("collapsing", 1, {"collaps"}, False),  # everyday by its stem
+        ("collapsing", 1, {"collapse"}, False),  # inflects an everyday word
     ],
 )
 def test_asked_names_are_rare_words_of_no_everyday_english(term, passages, everyday, name):
     found = [Concept(term, 4.0, True), Concept("threshold", 2.0, True)]
     counts = {term: passages, "threshold": 1}
-    rare = asked_names(found, lambda t: counts[t] <= 4, {"threshold", *everyday})
+    common = {form for word in ("threshold", *everyday) for form in vocabulary_forms(word)}
+    rare = asked_names(found, lambda t: counts[t] <= 4, common)
     assert rare == ({term} if name else set())
 
 

@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.config import Settings
 from assistant.errors import ModelError
 from assistant.models.files import package_file, verify_sha256
-from assistant.text import stem
+from assistant.text import vocabulary_forms
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,10 @@ def build_embeddings(settings: Settings) -> Embeddings:
 
 @functools.cache
 def common_words() -> frozenset[str]:
-    """Everyday English words and their stems: the whole words of the embedder's WordPiece
-    vocabulary (30k pieces learnt from English books and Wikipedia). The policy weighs a question's
-    word that no abstract contains by whether it is one of these ("gist" is not, "cheap" is).
+    """Everyday English words: the whole words of the embedder's WordPiece vocabulary (30k
+    pieces learnt from English books and Wikipedia), with their forms (``vocabulary_forms``).
+    The policy weighs a question's word that no abstract contains by whether it is one of
+    these ("gist" is not, "cheap" is).
     """
     try:
         path = package_file(*MINILM_VOCABULARY)
@@ -149,4 +150,4 @@ def common_words() -> frozenset[str]:
         return frozenset()
     with path.open(encoding="utf-8") as handle:
         found = {word for word in (line.strip() for line in handle) if word.isalpha()}
-    return frozenset(found | {stem(word) for word in found})
+    return frozenset(form for word in found for form in vocabulary_forms(word))

@@ -23,7 +23,14 @@ from assistant.index.client import store_errors
 from assistant.index.store import READ_PAGE, PaperIndex
 from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.scope import Scope, Selection
-from assistant.text import WORD, build_vocabulary, forms, singular, split_sentences, tokenize
+from assistant.text import (
+    WORD,
+    build_vocabulary,
+    singular,
+    split_sentences,
+    tokenize,
+    vocabulary_forms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +163,7 @@ class HybridSearch:
             paper_id: {
                 form
                 for word in introduced_names(chunks.metadata[positions[0]])
-                for form in forms(word)
+                for form in vocabulary_forms(word)
             }
             for paper_id in paper_ids
             if (positions := chunks.chunks_of_paper.get(paper_id))

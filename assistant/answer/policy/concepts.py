@@ -99,7 +99,7 @@ def key_concepts(
     ``idf`` is BM25's inverse document frequency (None: no indexed text has the term);
     ``rarest`` the idf of a term in no document. A term no indexed text has, and that is
     no everyday English word either (``common_words``: the embedder's whole-word
-    vocabulary, matched by stem), names a thing the collection does not hold
+    vocabulary, matched by its forms), names a thing the collection does not hold
     ("helpsteer3", "ibuprofen"), and weighs the most. An everyday word absent from a small
     collection ("beat", "photographed") weighs as a typical term; so does a typo of a
     known word. Number-like tokens ("224x224", "20") are not concepts.
@@ -117,17 +117,23 @@ def key_concepts(
             concepts[term] = Concept(term, weight, True)
             continue
         known = is_known(word, vocabulary)
-        everyday = word in common_words or stem(word) in common_words
+        everyday = is_everyday(word, common_words)
         thing = not known and not everyday and not is_clipped(word, vocabulary)
         concepts[term] = Concept(term, rarest if thing else typical, known, thing)
     return list(concepts.values())
 
 
+def is_everyday(word: str, common_words: Set[str]) -> bool:
+    """Whether ``word`` is everyday English (``common_words``, a vocabulary of forms): it or
+    a word it inflects or that inflects it ("whispered", but not "federated" for "federal")."""
+    return bool(forms(word) & common_words)
+
+
 def is_clipped(word: str, vocabulary: set[str]) -> bool:
     """A short word that is the start of a longer word the collection holds: a clipping
-    ("perf" of performance, "eval" of evaluation, "exp" of experiments), not a name."""
+    ("perf" of performance, "eval" of evaluation, "config" of configuration), not a name."""
     return (
-        3 <= len(word) <= 5
+        3 <= len(word) <= 6
         and word.isalpha()
         and any(len(known) >= len(word) + 2 and known.startswith(word) for known in vocabulary)
     )
@@ -212,7 +218,7 @@ def name_test(
     def is_name(term: str) -> bool:
         if singular(term) in asked_unseen or stem(term) in sides:
             return True
-        everyday = term in common_words or stem(term) in common_words
+        everyday = is_everyday(term, common_words)
         return not everyday and is_rare(term)
 
     return is_name
@@ -321,7 +327,7 @@ def introduced_by_none(
             return word
     names = _names(concepts, question)
     for written in names:
-        coined = [w for w in written if not ({w.lower(), stem(w)} & common_words)]
+        coined = [w for w in written if not is_everyday(w, common_words)]
         needed = coined or written
         if any(
             all(is_known(word, words) for word in needed)
@@ -635,10 +641,7 @@ def asked_names(
     return {
         c.term
         for c in concepts
-        if c.known
-        and c.term not in common_words
-        and stem(c.term) not in common_words
-        and is_rare(c.term)
+        if c.known and not is_everyday(c.term, common_words) and is_rare(c.term)
     }
 
 
