@@ -126,14 +126,21 @@ def vocabulary_forms(word: str) -> set[str]:
     )
 
 
+def _runs(parts: list[str]) -> set[str]:
+    """The hyphenated runs of two or more parts, inside a longer one: "GPT-2-level" holds
+    "gpt-2" and "2-level"."""
+    return {"-".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)}
+
+
 def build_vocabulary(texts: Iterable[str]) -> set[str]:
-    """Every word of ``texts``, every part of a hyphenated one, and their stems
-    (``vocabulary_forms``), lower-cased."""
+    """Every word of ``texts``, every part and run of parts of a hyphenated one, and their
+    stems (``vocabulary_forms``), lower-cased."""
     found: set[str] = set()
     for text in texts:
         text_words = words(text)
         found |= text_words
         found |= {part for word in text_words for part in HYPHENS.split(word)}
+        found |= {run for word in text_words if "-" in word for run in _runs(word.split("-"))}
     return {form for word in found for form in vocabulary_forms(word)}
 
 

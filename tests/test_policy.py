@@ -439,6 +439,45 @@ def test_unseen_terms(question, things, typical):
     assert all(c.weight == 6.0 for c in found if c.names_a_thing)  # the rarest there is
 
 
+@pytest.mark.parametrize(
+    ("question", "things"),
+    [
+        ("how many masks are in sa-1b?", ["sa-1b"]),  # no text holds it
+        ("how was laion-5b filtered?", ["laion-5b"]),  # "LAION-2B" and a "5B" elsewhere
+        # Negatives: held whole, inside a longer word, or one typo away.
+        ("how was laion-2b filtered?", []),
+        ("which gpt-2 supervisor?", []),  # inside "GPT-2-level"
+        ("top-1 on kinetics-400?", []),  # the abstract's "Kinectics-400"
+        ("a vision-language model?", []),  # no version: judged by its parts
+    ],
+)
+def test_a_versioned_name_is_one_thing(question, things):
+    vocabulary = build_vocabulary(
+        [
+            "masks filtered from LAION-2B with DFN-5B",
+            "a GPT-2-level supervisor",
+            "87.1% top-1 on Kinectics-400 by a vision model",
+        ]
+    )
+    found = key_concepts(question, {}.get, vocabulary, rarest=6.0)
+    assert [c.term for c in found if c.names_a_thing and "-" in c.term] == things
+    assert set(things) <= set(missing_concepts(found, question))  # named as written
+
+
+@pytest.mark.parametrize(
+    ("term", "known"),
+    [
+        ("AstroM3", True),  # "AstroM^3": a digit dropped is a typo
+        ("LLaMA-3", True),
+        ("LLaMA-2", False),  # a digit changed is another version
+        ("DFN-2B", False),
+    ],
+)
+def test_a_typo_changes_no_version(term, known):
+    vocabulary = build_vocabulary(["we propose AstroM^3 with LLaMA-3 and DFN-5B"])
+    assert is_known(term, vocabulary, by_parts=False) is known
+
+
 def test_missing_concepts_are_named_as_written():
     question = "How long should I proof a Sourdough Loaf before baking?"
     found = [Concept("sourdough", 6.0, False, True), Concept("loaf", 6.0, False, True),

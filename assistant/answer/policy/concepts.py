@@ -44,18 +44,31 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
-def is_known(term: str, vocabulary: set[str]) -> bool:
-    """In the collection as a whole word, or (hyphenated) every part of it is, or (six
-    letters or more) one typo away from a word that is: abstracts misspell names too."""
+def is_known(term: str, vocabulary: set[str], by_parts: bool = True) -> bool:
+    """In the collection as a whole word, or (hyphenated, ``by_parts``) every part of it
+    is, or (six letters or more) one typo away from a word that is: abstracts misspell
+    names too ("Kinectics-400"; "AstroM3" for "AstroM^3"). A changed digit is another
+    version, not a typo ("LAION-5B" is not "LAION-2B")."""
     if forms(term) & vocabulary:
         return True
     parts = HYPHENS.split(term)
-    if len(parts) > 1 and all(len(part) < 2 or forms(part) & vocabulary for part in parts):
+    if (
+        by_parts
+        and len(parts) > 1
+        and all(len(part) < 2 or forms(part) & vocabulary for part in parts)
+    ):
         return True
     word = term.lower()
+    digits = DIGITS.sub("", word)
     return len(word) >= 6 and any(
-        abs(len(known) - len(word)) <= 1 and _one_edit_apart(word, known) for known in vocabulary
+        abs(len(known) - len(word)) <= 1
+        and _one_edit_apart(word, known)
+        and DIGITS.sub("", known) in (digits, "")
+        for known in vocabulary
     )
+
+
+DIGITS = re.compile(r"\D")
 
 
 # --- Key concepts: what the question is about, and whether the collection covers it -------
@@ -120,7 +133,19 @@ def key_concepts(
         everyday = is_everyday(word, common_words)
         thing = not known and not everyday and not is_clipped(word, vocabulary)
         concepts[term] = Concept(term, rarest if thing else typical, known, thing)
+    # A versioned name ("SA-1B", "JFT-300M", "BLIP-2") is one thing whole: "LAION-2B" in an
+    # abstract is no "LAION-5B", though it holds "laion" and a "5B" may be elsewhere.
+    for word in VERSIONED.findall(core_question(question)):
+        name = word.lower()
+        if name not in concepts and not is_known(name, vocabulary, by_parts=False):
+            concepts[name] = Concept(name, rarest, False, True)
     return list(concepts.values())
+
+
+# A name joined by a hyphen to the version or size that follows: "SA-1B", "GPT-4", "BLIP-2".
+VERSIONED = re.compile(
+    r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*-\d[\w.]*(?![\w-])"
+)
 
 
 def is_everyday(word: str, common_words: Set[str]) -> bool:
@@ -168,7 +193,7 @@ def missing_concepts(concepts: Sequence[Concept], question: str) -> list[str]:
     previous_unseen = False
     for word in WORD.findall(core_question(question)):
         folded = [singular(t) for t in TOKEN.findall(word.lower()) if t not in STOPWORDS]
-        if folded and all(term in unseen for term in folded):
+        if word.lower() in unseen or (folded and all(term in unseen for term in folded)):
             if previous_unseen:
                 phrases[-1].append(word)
             else:
