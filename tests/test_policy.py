@@ -19,6 +19,7 @@ from assistant.answer.policy import (
     coverage,
     described,
     described_around,
+    fully_described,
     introduced_by_none,
     introduced_by_some,
     introduces,
@@ -476,6 +477,23 @@ def test_a_versioned_name_is_one_thing(question, things):
 def test_a_typo_changes_no_version(term, known):
     vocabulary = build_vocabulary(["we propose AstroM^3 with LLaMA-3 and DFN-5B"])
     assert is_known(term, vocabulary, by_parts=False) is known
+
+
+@pytest.mark.parametrize(
+    ("known", "unseen", "coverage_", "fully"),
+    [
+        (5, 0, 1.0, True),  # "simclrv2 paper: imagenet top-1 with 1% of labels, resnet-50?"
+        (8, 0, 1.0, True),
+        # Negatives: fewer words, one of them not held, or a word no text holds.
+        (4, 0, 1.0, False),  # "what is the orpo loss for preference data?"
+        (6, 0, 0.95, False),
+        (4, 1, 0.8, False),
+    ],
+)
+def test_fully_described(known, unseen, coverage_, fully):
+    found = [Concept(f"k{i}", 2.0, True) for i in range(known)]
+    found += [Concept(f"u{i}", 6.0, False, True) for i in range(unseen)]
+    assert fully_described(found, coverage_) is fully
 
 
 def test_missing_concepts_are_named_as_written():

@@ -163,7 +163,10 @@ class Engine:
         if (
             thing
             and not policy.asks_for_the_origin(question)
-            and policy.described(relevance.concepts, relevance.best_coverage)
+            and (
+                policy.described(relevance.concepts, relevance.best_coverage)
+                or policy.fully_described(relevance.concepts, relevance.best_coverage)
+            )
         ):
             thing = ""  # "the OVM verifier paper evaluated on gsm8k and ...": described
         if intent is Intent.METADATA and not relevance.papers and not relevance.missing:
@@ -377,6 +380,8 @@ class Engine:
         title = build_vocabulary([source.title()])
         if rest and all(policy.is_known(term, title) for term in rest):
             return ""
+        if policy.fully_described(relevance.concepts, relevance.best_coverage):
+            return ""  # the paper holds all the question asks ("simclrv2 paper: ...?")
         if policy.described(relevance.concepts, relevance.best_coverage):
             # The question describes its paper; a name is how it is measured, unless it
             # names the paper asked about ("the instructgpt paper, training language

@@ -566,6 +566,21 @@ def described(concepts: Sequence[Concept], best_coverage: float) -> bool:
     return known >= DESCRIBED_CONCEPTS and best_coverage >= DESCRIBED_COVERAGE
 
 
+# Fewer words describe a paper when one paper holds every one of them: "simclrv2 paper:
+# imagenet top-1 with only 1% of labels using resnet-50?" is the paper that reports
+# exactly that, using SimCLRv2, though it never says it introduces the name. Set on the
+# three such refusals of dev and held-out 1-12 (with a fake model: five fixes two at no
+# cost; four lets three out-of-collection questions through; six fixes one).
+FULLY_DESCRIBED_CONCEPTS = 5
+
+
+def fully_described(concepts: Sequence[Concept], best_coverage: float) -> bool:
+    """Whether one paper holds every concept of a question of FULLY_DESCRIBED_CONCEPTS or
+    more: a name in it the paper only uses is the asker's name for that paper."""
+    known = sum(concept.known for concept in concepts)
+    return known >= FULLY_DESCRIBED_CONCEPTS and best_coverage >= 1.0
+
+
 # A question whose words other than its unseen names describe a paper this well, and whose
 # meaning a passage comes this near, describes that paper; the unseen name is the asker's
 # own word for something in it ("recsys", "jailbreaks", "triage"). Calibrated on the
