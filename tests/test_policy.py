@@ -208,8 +208,15 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("What dataset did they use?", False, Intent.FACT),
         # In a conversation, a standalone question stays what it is.
         ("How does RemoteCLIP pretrain on remote sensing images?", True, Intent.FACT),
+        # Two papers each named, whatever relates them.
+        ("how does the debate paper build on the original openai weak-to-strong setup?", False,
+         Intent.COMPARISON),
+        ("does the super(ficial)-alignment paper extend the weak-to-strong paper?", False,
+         Intent.COMPARISON),
+        ("what did the llama 2 paper say about the pretraining data?", False, Intent.FACT),
+        ("in the paper, what does the model do?", False, Intent.FACT),  # no paper named
     ],
-)
+)  # fmt: skip
 def test_intent_comes_from_the_questions_structure(question, history, intent):
     assert classify(question, has_history=history) is intent
 
@@ -767,6 +774,18 @@ def test_a_negation_the_source_makes_is_supported():
         ("Do 'Balancing the Budget' (SFT vs preference finetuning) and 'Preference "
          "fine-tuning should leverage suboptimal data' agree? compare their takeaways",
          ["Balancing the Budget", "Preference fine-tuning should leverage suboptimal data"]),
+        # Two papers each named as one are the sides, whatever the verb between them.
+        ("does the super(ficial)-alignment paper contradict the original openai "
+         "weak-to-strong paper or extend it?",
+         ["super(ficial)-alignment", "original weak-to-strong"]),
+        # A message opening with the things compared names them; what follows describes.
+        ("medprompt vs chimed-gpt: generalist prompting vs domain-specific training, contrast",
+         ["medprompt", "chimed-gpt"]),
+        # A parenthesis after a name glosses it; one that holds a title names it.
+        ("medprompt (generalist gpt-4 + prompting) vs chimed-gpt (dedicated medical training)",
+         ["medprompt", "chimed-gpt"]),
+        ("rad-dino vs the biomedical VLP paper ('making the most of text semantics')",
+         ["rad-dino", "making the most of text semantics"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):

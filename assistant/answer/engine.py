@@ -450,10 +450,13 @@ class Engine:
                 papers = [
                     max(hits, key=lambda h: policy.coverage(relevance.concepts, words[h.paper_id]))
                 ]
+            # Each side is another paper: "the debate paper" and "the original openai
+            # weak-to-strong generalization setup" both find Debate first.
+            taken = {hit.paper_id for hit in found}
             if not papers:
                 absent.append(side)
-            elif papers[0].paper_id not in {hit.paper_id for hit in found}:
-                found.append(papers[0])
+            elif paper := next((hit for hit in papers if hit.paper_id not in taken), None):
+                found.append(paper)
         for side in sides:
             if name := policy.which_of_them(side, shared):
                 if hit := self._one_of_them(name, found, within):

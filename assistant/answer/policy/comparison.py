@@ -57,6 +57,13 @@ PLACEHOLDER = "heldtitle"
 HELD = re.compile(PLACEHOLDER + r"(\d+)")
 
 
+# "the X paper", "the X study": a paper named as one thing, in up to five words.
+PAPER_NAMED = re.compile(
+    r"(?<![\w-])the\s+((?:[\w.+'()^-]+\s+){0,4}?[\w.+'()^-]+)\s+(?:paper|study|setup)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def _sides_of(text: str) -> list[str]:
     """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to.
     After the last "vs", a comma ends the things compared ("A vs B vs C, all three fight
@@ -77,6 +84,20 @@ def _sides_of(text: str) -> list[str]:
         if side and side != words.strip(" ?.!:'\""):
             break  # what follows a side's tail is what they are compared on
     return sides
+
+
+# A parenthesis of this many words or more is a title, not a gloss.
+TITLE_WORDS = 5
+
+
+def _named(side: str, titles: list[str], glosses: set[int]) -> str:
+    """A side as the message names it: the title it holds, unless that title is a
+    parenthesis glossing the name before it ("medprompt (generalist gpt-4 + prompting)")."""
+    if not (held := HELD.search(side)):
+        return side
+    index = int(held.group(1))
+    name = " ".join(HELD.sub(" ", side).split())
+    return name if index in glosses and tokenize(name) else titles[index]
 
 
 def _plain(question: str) -> str:
@@ -128,12 +149,39 @@ def comparison_sides(question: str) -> list[str]:
     # Each title in quotes or parentheses stands in the text as one placeholder word.
     titles: list[str] = []
 
+    glosses: set[int] = set()  # the titles held from parentheses
+
     def hold(match: re.Match[str]) -> str:
         # A quoted title in parentheses is held twice: the second time, as itself.
         titles.append(HELD.sub(lambda held: titles[int(held.group(1))], match.group(1).strip()))
         return f" {PLACEHOLDER}{len(titles) - 1} "
 
-    segments = _segments(PARENTHESIS.sub(hold, QUOTED.sub(hold, text)))
+    def hold_gloss(match: re.Match[str]) -> str:
+        # A few words, no quoted title: what the name before it is ("(dedicated medical
+        # training)"), not a title ("(Learning Transferable Visual Models From ...)").
+        inner = match.group(1)
+        if PLACEHOLDER not in inner and len(inner.split()) < TITLE_WORDS:
+            glosses.add(len(titles))
+        return hold(match)
+
+    held_text = PARENTHESIS.sub(hold_gloss, QUOTED.sub(hold, text))
+    segments = _segments(held_text)
+    # Two papers each named as one ("does the super(ficial)-alignment paper contradict
+    # the original openai weak-to-strong paper?"): the sides, whatever relates them.
+    papers = [m.group(1) for m in PAPER_NAMED.finditer(held_text)]
+    if len(papers) >= 2 and not any(
+        len(_sides_of(segment)) >= 2 for segment in segments if VERSUS.search(segment)
+    ):
+        segments = [" and ".join(papers)]
+    # A message opening with the things it compares ("medprompt vs chimed-gpt: generalist
+    # prompting vs domain-specific training ..."): those, not how it describes them.
+    elif (
+        segments
+        and VERSUS.search(segments[0])
+        and len(_sides_of(segments[0])) >= 2
+        and segments[0].rstrip().endswith(":")
+    ):
+        segments = segments[:1]
     # Of the segments that name two things or more, the one that says it compares ("SAMI
     # vs SPO: which one needs labels, and what does each add?" names them before the
     # colon, not in the list after it), then the one joining most things.
@@ -148,9 +196,11 @@ def comparison_sides(question: str) -> list[str]:
         ),
         default=("", []),
     )[1]
-    named = [titles[int(held.group(1))] if (held := HELD.search(side)) else side for side in best]
+    named = [_named(side, titles, glosses) for side in best]
     if len(named) < 2:  # titles quoted elsewhere in the message
-        named += [title for title in titles if title not in named]
+        named += [
+            title for i, title in enumerate(titles) if title not in named and i not in glosses
+        ]
     return named[:MOST_SIDES]
 
 

@@ -40,7 +40,10 @@ COMPARISON = re.compile(
     # (not "what does each layer of the SegPrompt model do?")
     r"|\b(how|what|why)\s+(does|do|did)\s+each\s+\w+\b(?!\s+of\b)|\b(in|for|of|by)\s+each\s*[?.!]"
     # One paper set against another: "does A agree with B?", "does A contradict B?"
-    r"|\b(agrees?|disagrees?)\s+with\b|\bcontradicts?\b",
+    r"|\b(agrees?|disagrees?)\s+with\b|\bcontradicts?\b"
+    # Two papers each named: "how does the debate paper build on the original openai
+    # weak-to-strong generalization setup?"
+    r"|\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b.*\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b",
     re.IGNORECASE,
 )
 TOPIC = re.compile(
