@@ -208,6 +208,12 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("What dataset did they use?", False, Intent.FACT),
         # In a conversation, a standalone question stays what it is.
         ("How does RemoteCLIP pretrain on remote sensing images?", True, Intent.FACT),
+        # A link to the code asked for however tersely; a task called "link prediction" is
+        # no link.
+        ("openchat repo link pls", False, Intent.METADATA),
+        ("STAR authorship model: huggingface link + which day's listing?", False,
+         Intent.METADATA),
+        ("which code link prediction model works?", False, Intent.FACT),
         # Two papers each named, whatever relates them.
         ("how does the debate paper build on the original openai weak-to-strong setup?", False,
          Intent.COMPARISON),
@@ -395,6 +401,11 @@ def test_core_question_keeps_the_part_that_asks(question, core):
         ("STARLING paper - which one is that?", Intent.LOOKUP, "STARLING paper is that?"),
         ("which one of the SPIN losses is used?", Intent.FACT,
          "which one of the SPIN losses is used?"),
+        ("where can i browse the Data Provenance Explorer?", Intent.METADATA,
+         "the Data Provenance Explorer?"),
+        ("where does SPIN get its data?", Intent.FACT, "where does SPIN get its data?"),
+        ("STAR authorship model: huggingface link?", Intent.METADATA,
+         "STAR authorship model:?"),
     ],
 )  # fmt: skip
 def test_subject_drops_the_words_of_the_intent(question, intent, about):

@@ -97,8 +97,8 @@ LOOKUP = re.compile(
 # A link to a paper's code, data or model asked for ("the okapi one, got a github link?",
 # "got a link to the okapi code/resources?"): the record's link, or its abstract's.
 CODE_LINK = (
-    r"\b(a|the|any|its|their)\s+(github|gitlab|huggingface|repo|repository|code)\s+"
-    r"(link|url)\b"
+    # "got a github link?", "openchat repo link pls", "huggingface link + which day?"
+    r"\b(github|gitlab|huggingface|repo|repository|code)\s+(link|url)\b(?!\s+prediction)"
     r"|\b(link|url)s?\s+(to|for)\s+(the\s+|their\s+|its\s+)?([\w-]+\s+){0,3}?"
     r"(code|repo|repository|resources|dataset|weights)\b"
 )
@@ -151,8 +151,11 @@ METADATA_WORDS = re.compile(
     # A month, maybe shortened and with its day ("the mar 14 list").
     r"(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(\s+\d{1,2}(st|nd|rd|th)?)?|"
-    r"collection|give[sn]?|says?|lists?|abstracts?|github|repos?|repository|code|resources?|"
-    r"get|grab)\b",
+    r"collection|give[sn]?|says?|lists?|abstracts?|github|gitlab|huggingface|repos?|repository|"
+    r"code|resources?|"
+    r"get|grab|"
+    # "where can i browse X": how it asks, not what
+    r"where\s+(can|could|do|should)\s+(i|we|one)\s+\w+)\b",
     re.IGNORECASE,
 )
 # The words a lookup or a listing asks with ("list the papers that introduced ..."),
