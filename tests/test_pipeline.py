@@ -360,6 +360,24 @@ def test_a_follow_up_s_it_is_the_paper_the_earlier_question_was_about(engine_wit
     assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"
 
 
+def test_a_follow_up_pointing_back_is_about_the_conversation_s_paper_however_few_its_words(
+    engine_with,
+):
+    # "how did they get the labels?" covers too little of any paper to pass the relevance
+    # bar on its own words; "they" are the paper the conversation is about.
+    engine, _ = engine_with("", quote_first=True)
+    history = [
+        {"role": "user", "content": "my friend mentioned some odd funny cool old zebranet thing?"},
+        {"role": "assistant", "content": "Yes."},
+    ]
+    answer = engine.ask("so how did they pull that off?", history)
+    assert answer.intent == "follow_up" and not answer.abstained
+    assert answer.papers[0].title == "ZebraNet: Segmenting Zebra Stripes"
+    # Negative: a thing no text holds is still not found.
+    answer = engine.ask("did they get them with a flamingo-9000?", history)
+    assert answer.abstained
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

@@ -565,6 +565,11 @@ class Engine:
             # "and did it beat gpt-4 on anything?": "it" is the paper the conversation is
             # about, ranked first; another paper's evidence would only invite drift.
             relevant = relevant[:1]
+            if not relevant and hits and not relevance.missing and not relevance.unmatched:
+                # "how did they get the labels?" covers too little of any paper to be
+                # judged by its words; it asks about the conversation's paper, and names
+                # nothing no text holds.
+                relevant = hits[:1]
         if intent is Intent.FACT and relevance.best_coverage < self.settings.fact_min_coverage:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
