@@ -84,6 +84,7 @@ INFLECTIONS = frozenset({"", "s", "es", "ed", "d", "ing", "e", "er", "ers", "ly"
 # Marks in a vocabulary: "~" + a start of a word (at least its stem), "=" + a base that the
 # word inflects.
 STARTS, BASE = "~", "="
+MARKS = STARTS + BASE
 
 
 def _bases(word: str, word_stem: str) -> set[str]:

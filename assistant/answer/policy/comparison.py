@@ -148,8 +148,7 @@ def comparison_sides(question: str) -> list[str]:
             return _sides_of(inner)[:MOST_SIDES]
     # Each title in quotes or parentheses stands in the text as one placeholder word.
     titles: list[str] = []
-
-    glosses: set[int] = set()  # the titles held from parentheses
+    glosses: set[int] = set()  # the titles held from parentheses that gloss a name
 
     def hold(match: re.Match[str]) -> str:
         # A quoted title in parentheses is held twice: the second time, as itself.

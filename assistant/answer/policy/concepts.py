@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant.text import (
     HYPHENS,
+    MARKS,
     STOPWORDS,
     TOKEN,
     WORD,
@@ -62,6 +63,7 @@ def is_known(term: str, vocabulary: set[str], by_parts: bool = True) -> bool:
     digits = DIGITS.sub("", word)
     return len(word) >= 6 and any(
         abs(len(known) - len(word)) <= 1
+        and known[0] not in MARKS  # a marked stem (text.vocabulary_forms) is no word
         and _one_edit_apart(word, known)
         and DIGITS.sub("", known) in (digits, "")
         for known in vocabulary
