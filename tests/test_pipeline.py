@@ -378,6 +378,21 @@ def test_a_follow_up_pointing_back_is_about_the_conversation_s_paper_however_few
     assert answer.abstained
 
 
+def test_a_count_no_paper_found_gives_is_not_answered(engine_with):
+    # A "how many" question is answered only from a paper that counts what it asks about:
+    # whatever number the model wrote otherwise would be invented.
+    engine, model = engine_with("They use 12,000 images [1].")
+    answer = engine.ask("how many zebra images did ZebraNet train on?")
+    assert not answer.abstained and "12,000" in answer.text
+    engine, model = engine_with("They counted 94 elephants [1].")
+    answer = engine.ask("how many elephants did they count from drone video?")
+    assert answer.abstained and not model.calls
+    assert answer.text.startswith(
+        "No indexed paper found for the question gives a number of 'elephants'."
+    )
+    assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"  # closest
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

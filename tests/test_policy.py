@@ -16,6 +16,7 @@ from assistant.answer.policy import (
     compares_with_the_conversation,
     comparison_sides,
     core_question,
+    counted,
     coverage,
     described,
     described_around,
@@ -39,6 +40,7 @@ from assistant.answer.policy import (
     refers_back,
     shared_by_sides,
     shared_name,
+    states_count,
     subject,
     topic_phrase,
     which_of_them,
@@ -495,6 +497,52 @@ def test_a_versioned_name_is_one_thing(question, things):
 def test_a_typo_changes_no_version(term, known):
     vocabulary = build_vocabulary(["we propose AstroM^3 with LLaMA-3 and DFN-5B"])
     assert is_known(term, vocabulary, by_parts=False) is known
+
+
+@pytest.mark.parametrize(
+    ("question", "things"),
+    [
+        ("how many hours of weakly labeled audio was whisper trained on", [["hours"]]),
+        ("self-instruct started from how many seed tasks?", [["seed", "tasks"]]),
+        (
+            "how many volunteers took part and in how many languages?",
+            [["volunteers", "took", "part"], ["languages"]],
+        ),
+        ("How Many instrucitons does MMInstruct have?", [["instrucitons"]]),
+        # Negatives: an amount that is no count, or nothing counted.
+        ("how much audio was whisper trained on?", []),
+        ("how many?", []),
+        ("how does whisper work?", []),
+    ],
+)
+def test_counted(question, things):
+    assert counted(question) == things
+
+
+COUNTING = (
+    "We collect 680,000 hours of multilingual audio. Empirically, the optimal number of "
+    "samples can be less than 10. Over 10,000 YouTube videos are annotated. The dataset "
+    "holds 973K instructions from 24 domains. Speech recognition is hard for many speakers."
+)
+
+
+@pytest.mark.parametrize(
+    ("things", "stated"),
+    [
+        ([["hours"]], True),
+        ([["samples"]], True),  # six words from its number
+        ([["vids"]], True),  # a clipping
+        ([["instruction"]], True),  # a form
+        ([["seed", "domains"]], True),  # one word of the thing counted is enough
+        # Negatives: counted nowhere, or written far from any number.
+        ([["speakers"]], False),
+        ([["tokens"]], False),
+        ([["recognition"]], False),
+        ([], False),
+    ],
+)
+def test_states_count(things, stated):
+    assert states_count(things, COUNTING) is stated
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,8 @@ EVIDENCE = {
 
 # The questions whose rare names must be in the paper that answers (policy.asked_names).
 NAMES_CHECKED = {Intent.FACT}
+# A question of fact or a follow-up asking how many: a paper must count what it counts.
+COUNTS_CHECKED = {Intent.FACT, Intent.FOLLOW_UP}
 
 
 class Engine:
@@ -574,6 +576,19 @@ class Engine:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
             relevant = []
+        counted = policy.counted(question) if intent in COUNTS_CHECKED else []
+        if (
+            counted
+            and relevant
+            and not any(
+                policy.states_count(counted, self.search.paper_text(hit.paper_id))
+                for hit in relevant
+            )
+        ):
+            # "how many hours of audio was whisper trained on?": the papers found give no
+            # count of what is counted, so whatever number the model wrote would be invented.
+            relevance = dataclasses.replace(relevance, uncounted=" ".join(counted[0]))
+            relevant = []
         if intent is Intent.COMPARISON:
             sides, absent = self._sides(question, within)
             if len(sides) + len(absent) >= 2:
@@ -583,7 +598,12 @@ class Engine:
                 if absent and sides:  # the side found is answered, after what is not
                     notes = not_found_text(absent).removesuffix(NOT_FOUND).rstrip() + "\n\n"
         if not relevant:
-            text = not_found_text(relevance.missing, relevance.not_introduced, relevance.unmatched)
+            text = not_found_text(
+                relevance.missing,
+                relevance.not_introduced,
+                relevance.unmatched,
+                relevance.uncounted,
+            )
             if selection is not None:
                 text += scope_note(scope, selection)
             yield text

@@ -18,9 +18,15 @@ from assistant.retrieval.scope import Scope, Selection
 NOT_FOUND = "The paper collection does not answer this question."
 
 
-def not_found_text(missing: list[str], not_introduced: str = "", unmatched: str = "") -> str:
+def not_found_text(
+    missing: list[str], not_introduced: str = "", unmatched: str = "", uncounted: str = ""
+) -> str:
     """The not-found answer, naming what no indexed paper mentions (or introduces, or
-    mentions beside the rest of the question) when that is the reason."""
+    mentions beside the rest of the question, or counts) when that is the reason."""
+    if uncounted and not missing:
+        return (
+            f"No indexed paper found for the question gives a number of '{uncounted}'. {NOT_FOUND}"
+        )
     if unmatched and not missing:
         matching = "No indexed paper that matches the rest of the question mentions"
         return f"{matching} '{unmatched}'. {NOT_FOUND}"

@@ -196,12 +196,16 @@ class HybridSearch:
         """The idf of a term that no chunk has: the highest there is."""
         return self.chunks.bm25.idf("")
 
+    def paper_text(self, paper_id: str) -> str:
+        """A paper's indexed text (title and abstract), its chunks joined."""
+        chunks = self.chunks
+        return " ".join(chunks.texts[p] for p in chunks.chunks_of_paper.get(paper_id, []))
+
     def paper_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
         """Every word of each paper's indexed text (title and abstract), folded for matching."""
-        chunks = self.chunks
         found = {}
         for paper_id in paper_ids:
-            text = " ".join(chunks.texts[p] for p in chunks.chunks_of_paper.get(paper_id, []))
+            text = self.paper_text(paper_id)
             found[paper_id] = build_vocabulary([text]) | set(tokenize(text))
         return found
 

@@ -14,8 +14,10 @@ from assistant.text import (
     STOPWORDS,
     TOKEN,
     WORD,
+    build_vocabulary,
     forms,
     singular,
+    split_sentences,
     stem,
     tokenize,
     whole_words,
@@ -166,6 +168,39 @@ def is_clipped(word: str, vocabulary: set[str]) -> bool:
     )
 
 
+# A count as a text writes it: a figure ("680,000", "52K", "1.3B") or a number word.
+NUMBER_WORDS = frozenset(
+    """
+    two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+    hundred hundreds thousand thousands million millions billion billions trillion dozen dozens
+    """.split()
+)
+# How far from a count, in words of its sentence, the thing counted may be written: "the
+# optimal number of samples can be less than 10", "973K instructions from 24 domains".
+COUNT_DISTANCE = 6
+
+
+def states_count(things: Sequence[Sequence[str]], text: str) -> bool:
+    """Whether ``text`` gives a count of one of ``things`` (intent.counted): a number
+    within COUNT_DISTANCE words of one of its words, in a form or a clipping ("vids" of
+    "videos"). A question asking how many, whose answering papers give no count of what
+    it counts, is not answered by them ("how many hours of audio was whisper trained on?"
+    is not answered by a speech paper that never counts hours)."""
+    near: set[str] = set()
+    for sentence in split_sentences(text):
+        written = WORD.findall(sentence)
+        for at, word in enumerate(written):
+            if any(c.isdigit() for c in word) or word.lower() in NUMBER_WORDS:
+                around = written[max(0, at - COUNT_DISTANCE) : at + COUNT_DISTANCE + 1]
+                near.update(w.lower() for w in around)
+    vocabulary = build_vocabulary(near)
+    return any(
+        is_known(word, vocabulary) or is_clipped(singular(word), vocabulary)
+        for thing in things
+        for word in thing
+    )
+
+
 def _folded(word: str) -> set[str]:
     """The terms a written word holds, folded as concepts are ("ESM-2" → {"esm", "2"})."""
     return {singular(token) for token in TOKEN.findall(word.lower())}
@@ -216,6 +251,7 @@ class Relevance:
     not_introduced: str = ""  # a thing looked up that papers mention but none introduces
     concepts: tuple[Concept, ...] = ()
     unmatched: str = ""  # a name asked about that no paper matching the rest mentions
+    uncounted: str = ""  # what a "how many" counts that no paper found gives a count of
 
 
 # The share of a looked-up name's words that the paper introducing it must introduce

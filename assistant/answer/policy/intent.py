@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from assistant.text import tokenize
+from assistant.text import STOPWORDS, WORD, tokenize
 
 
 class Intent(StrEnum):
@@ -268,6 +268,26 @@ QUANTITY = re.compile(
 def asks_quantity(question: str) -> bool:
     """Whether the question asks for an amount ("how many", "what accuracy")."""
     return bool(QUANTITY.search(question))
+
+
+# What "how many" counts: the words that follow it, up to the first stop word ("how many
+# hours of audio" counts hours; "how many hyperparameter combos were" hyperparameter combos).
+HOW_MANY = re.compile(r"\bhow\s+many\s+((?:[\w'/-]+\s+){0,3}[\w'/-]+)", re.IGNORECASE)
+
+
+def counted(question: str) -> list[list[str]]:
+    """The things each "how many" of the question counts, as lower-cased words:
+    "how many hours of weakly labeled audio was whisper trained on" → [["hours"]]."""
+    things = []
+    for match in HOW_MANY.finditer(question):
+        words: list[str] = []
+        for word in WORD.findall(match.group(1)):
+            if word.lower() in STOPWORDS:
+                break
+            words.append(word.lower())
+        if words:
+            things.append(words)
+    return things
 
 
 # A question that asks where to get something: a sentence holding a link answers it.
