@@ -761,6 +761,15 @@ def test_a_listing_s_topic_must_be_what_the_papers_found_are_about(engine_with):
     # Negative: a topic the papers are about; an unseen word after it is what it is for.
     answer = engine.ask("any papers on savanna herds for conservation?")
     assert not answer.abstained
+    # A topic of several words is held where a paper writes them together: the rangers
+    # who collect zebra images are no drone rangers.
+    answer = engine.ask("any papers here on drone rangers?")
+    assert answer.intent == "topic" and answer.abstained and model.calls == []
+    assert "matches the rest of the question mentions" in answer.text
+    # Negative: "zebra herds and elephants from drone video" holds drone herds.
+    answer = engine.ask("any papers here on drone herds?")
+    assert not answer.abstained
+    assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
 
 
 ZEBRA_COUNTING = {

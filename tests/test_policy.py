@@ -21,6 +21,7 @@ from assistant.answer.policy import (
     described,
     described_around,
     fully_described,
+    held_together,
     introduced_by_none,
     introduced_by_some,
     introduces,
@@ -152,7 +153,13 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("any earth-observation stuff - remote sensing imagery?", False, Intent.TOPIC),
         ("what do we have on medical imaging (x-rays, etc.)?", False, Intent.TOPIC),
         ("which entries are surveys or reviews?", False, Intent.TOPIC),
-        # Not listings: what one paper's parts are.
+        ("any papers here on federated learning for hospitals?", False, Intent.TOPIC),
+        ("any work on federated finetuning of llms?", False, Intent.TOPIC),
+        ("is there anything in the collection on speculative decoding?", False, Intent.TOPIC),
+        ("federated learning for llm finetuning - anything in this set?", False, Intent.TOPIC),
+        # Not listings: what one paper's parts are; work on what the conversation is about.
+        ("any work on this from google?", True, Intent.FOLLOW_UP),
+        ("is there anything else they found?", True, Intent.FOLLOW_UP),
         ("the speech review groups methods into 3 categories - which ones?", False, Intent.FACT),
         ("any gains from the papers on pruning in the SPIN paper?", False, Intent.FACT),
         # Not listings, comparisons or lookups: one paper, one thing asked.
@@ -458,6 +465,24 @@ def test_unseen_terms(question, things, typical):
     assert [c.term for c in found if c.names_a_thing] == things
     assert [c.term for c in found if c.weight != 6.0 and c.term not in IDF] == typical
     assert all(c.weight == 6.0 for c in found if c.names_a_thing)  # the rarest there is
+
+
+@pytest.mark.parametrize(
+    ("rare", "terms", "held"),
+    [
+        (["browser"], ["agent", "operate", "browser"], True),
+        (["speculative"], ["speculative", "decoding"], False),  # in different sentences
+        (["decoding"], ["speculative", "decoding"], False),
+        (["insight"], ["insight"], False),  # one word is no phrase
+        ([], ["training", "agent"], False),  # no rare word: nothing asked to be held
+    ],
+)
+def test_held_together(rare, terms, held):
+    text = (
+        "Most work on training browser agents relies on human supervision. We provide a "
+        "speculative insight into LLMs. Greedy decoding is fast."
+    )
+    assert held_together(rare, terms, text) is held
 
 
 @pytest.mark.parametrize(

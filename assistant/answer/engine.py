@@ -219,9 +219,11 @@ class Engine:
         """The not-found relevance when the topic a listing or a lookup asks papers on is
         not what the papers found are about: a word of it no indexed text holds ("kv" of
         "kv cache compression"), or its rarest word, when few passages hold it, in none of
-        them ("federated" of "federated learning"); else None."""
+        them ("federated" of "federated learning") or beside none of its other words; else
+        None."""
         concepts = self._concepts(topic)
-        written = [word for word in WORD.findall(topic) if tokenize(word)]
+        # Its words, a version or size left out ("3d point cloud segmentation": three).
+        written = [w for w in WORD.findall(topic) if tokenize(w) and not policy.number_like(w)]
         if not concepts or len(written) > policy.NAME_LOOKUP_CONCEPTS:
             return None  # a paper described, not a topic named
         if unseen := [c.term for c in concepts if not c.known]:
@@ -230,8 +232,20 @@ class Engine:
         if not self._is_rare_name(rarest.term):
             return None  # a word many papers hold ("llm") is how they write, not a topic
         papers = relevance.papers
-        words = self.search.paper_words([hit.paper_id for hit in papers])
-        holding = [hit for hit in papers if policy.is_known(rarest.term, words[hit.paper_id])]
+        if len(concepts) > 1:
+            # A topic of several words is held where a paper writes them together: a rare
+            # one beside another in one sentence ("a speculative insight into ... LLMs" is
+            # no paper on speculative decoding).
+            rare = [c.term for c in concepts if self._is_rare_name(c.term)]
+            terms = [c.term for c in concepts]
+            holding = [
+                hit
+                for hit in papers
+                if policy.held_together(rare, terms, self.search.paper_text(hit.paper_id))
+            ]
+        else:
+            words = self.search.paper_words([hit.paper_id for hit in papers])
+            holding = [hit for hit in papers if policy.is_known(rarest.term, words[hit.paper_id])]
         if not holding:
             return _not_found(relevance, unmatched=policy.written(rarest.term, topic))
         return None

@@ -122,7 +122,7 @@ def key_concepts(
     known word. Number-like tokens ("224x224", "20") are not concepts.
     """
     words_asked = [w.lower() for w in TOKEN.findall(core_question(question))]
-    terms = [(w, singular(w)) for w in words_asked if w not in STOPWORDS and not _number_like(w)]
+    terms = [(w, singular(w)) for w in words_asked if w not in STOPWORDS and not number_like(w)]
     seen = [weight for weight in (idf(term) for _, term in terms) if weight is not None]
     typical = statistics.median(seen) if seen else 1.0
     concepts: dict[str, Concept] = {}
@@ -201,12 +201,26 @@ def states_count(things: Sequence[Sequence[str]], text: str) -> bool:
     )
 
 
+def held_together(rare: Sequence[str], terms: Sequence[str], text: str) -> bool:
+    """Whether one sentence of ``text`` holds one of ``rare`` and another of ``terms``
+    (is_known, in forms): where a paper is about a topic of several words, it writes them
+    together ("most work on training browser agents" holds "agents that operate a
+    browser"; "we provide a speculative insight into ... LLMs" does not hold "speculative
+    decoding")."""
+    for sentence in split_sentences(text):
+        vocabulary = build_vocabulary([sentence])
+        held = {term for term in terms if is_known(term, vocabulary)}
+        if held & set(rare) and len(held) > 1:
+            return True
+    return False
+
+
 def _folded(word: str) -> set[str]:
     """The terms a written word holds, folded as concepts are ("ESM-2" → {"esm", "2"})."""
     return {singular(token) for token in TOKEN.findall(word.lower())}
 
 
-def _number_like(word: str) -> bool:
+def number_like(word: str) -> bool:
     """A number, a size or an ordinal: "20", "224x224", "3rd"."""
     if re.fullmatch(r"\d+(st|nd|rd|th)", word, re.IGNORECASE):
         return True
@@ -355,9 +369,9 @@ def _names(concepts: Sequence[Concept], question: str) -> list[list[str]]:
     for part in NAME_PARTS.split(asked):
         # Its numbers belong to a name too: "llama 2" is no "llama".
         written = [
-            word for word in WORD.findall(part) if _folded(word) & terms or _number_like(word)
+            word for word in WORD.findall(part) if _folded(word) & terms or number_like(word)
         ]
-        if 1 <= len(written) <= NAME_LOOKUP_CONCEPTS and not all(map(_number_like, written)):
+        if 1 <= len(written) <= NAME_LOOKUP_CONCEPTS and not all(map(number_like, written)):
             names.append(written)
     return names
 

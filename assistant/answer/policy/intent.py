@@ -46,6 +46,8 @@ COMPARISON = re.compile(
     r"|\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b.*\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b",
     re.IGNORECASE,
 )
+# Where a listing asks: "here", "in the collection".
+_HERE = r"((in\s+)?here\s+|in\s+(the|this)\s+(collection|corpus|index|set)\s+)?"
 TOPIC = re.compile(
     r"\b(list|show|give|find)\s+(me\s+)?(all|every|each)\b"
     r"|\b(all|every)\s+(the\s+)?" + _PAPER + r"\s+(on|about|that|in)\b"
@@ -61,7 +63,13 @@ TOPIC = re.compile(
     + r"|\beverything\s+(\w+\s+){0,4}?(on|about)\b|^\W*anything\s*(\?|$|on\b|about\b)"
     # "papers on LLM safety (jailbreaks, ...)?", "any earth-observation stuff - ...?",
     # "what do we have on medical imaging?", "which entries are surveys?"
-    r"|^\W*(any\s+)?(papers|works|studies|articles|stuff)\s+(on|about)\b"
+    # "any papers here on federated learning?", "any work on federated finetuning?"
+    r"|^\W*(any\s+)?(papers|works|studies|articles|stuff)\s+" + _HERE + r"(on|about)\b"
+    r"|^\W*any\s+(work|research)\s+" + _HERE + r"(on|about)\b(?!\s+(this|that|it|them)\b)"
+    # "is there anything here on X?", "X — anything in this set?"
+    r"|\b(is|are)\s+there\s+anything\s+" + _HERE + r"(on|about)\b(?!\s+(this|that|it|them)\b)"
+    r"|\banything\s+(in\s+)?(here|this\s+(set|collection)|the\s+(collection|corpus|index))"
+    r"\s*\??\s*$"
     r"|^\W*any\s+((?!(from|of|in|on|the|by|with|for)\b)[\w-]+\s+){1,3}?"
     r"(stuff|papers|works|studies|research)\b"
     r"|\bwhat\s+(do|does)\s+(we|you|the\s+(collection|corpus|index))\s+have\s+(on|about)\b"
