@@ -1395,9 +1395,14 @@ def test_opening_subject(question, subject, asked_of):
         # A paper described goes on past "which" (and is then too long to be a topic).
         ("is there work on guessing which region of italy a recording comes from?",
          "guessing which region of italy a recording comes"),
+        # A topic named first, then asked for.
+        ("federated learning for llm finetuning - anything in this set?", "federated learning"),
+        ("remote sensing stuff - anything?", "remote sensing"),
+        ("medical imaging: any papers?", "medical imaging"),
         # No topic asked papers on.
         ("which paper introduced spin?", ""),
         ("what did they report on imagenet?", ""),
+        ("spin vs dpo - anything else they differ on?", ""),
     ],
 )  # fmt: skip
 def test_topic_phrase(question, topic):

@@ -478,10 +478,25 @@ TOPIC_PHRASE = re.compile(
 )
 
 
+# A topic named first, then asked for: "federated learning for llm finetuning — anything
+# in this set?" (the topic is "federated learning"), "remote sensing stuff - anything?".
+TOPIC_FIRST = re.compile(
+    r"^\W*(.+?)(?:\s+(?:stuff|things|papers|works?|research))?\s*[-\u2013\u2014:,]+\s*"
+    r"(?:any\s+(?:papers|works?|studies|research)|anything)\s*"
+    r"(?:[?.!]|$|(?:in\s+)?here\b|in\s+th(?:is|e)\b|on\s+(?:it|this|that)\b)",
+    re.IGNORECASE,
+)
+TOPIC_END = re.compile(r"\s+(?:for|in|with|to|from|using|via|across|and|or)\s.*", re.IGNORECASE)
+
+
 def topic_phrase(question: str) -> str:
-    """The topic a listing or a lookup asks papers on ("papers on X for Y?" → "X"), or ""."""
+    """The topic a listing or a lookup asks papers on ("papers on X for Y?" → "X"; "X for
+    Y - anything here?" → "X"), or ""."""
     found = TOPIC_PHRASE.search(core_question(question))
-    return found.group(1) if found else ""
+    if found:
+        return found.group(1)
+    found = TOPIC_FIRST.search(question)
+    return TOPIC_END.sub("", found.group(1)) if found else ""
 
 
 # What follows a subject when a question is asked of it: "whisper: how many hours ...?"
