@@ -159,6 +159,11 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("federated learning for llm finetuning - anything in this set?", False, Intent.TOPIC),
         # Not listings: what one paper's parts are; work on what the conversation is about.
         ("any work on this from google?", True, Intent.FOLLOW_UP),
+        # A lookup with nothing to look up by, in a conversation, asks about its paper.
+        ("is there a catch?", True, Intent.FOLLOW_UP),
+        ("is there a catch?", False, Intent.LOOKUP),
+        ("is there a paper on lora?", True, Intent.LOOKUP),
+        ("is there a method for zebra counting from drones?", True, Intent.LOOKUP),
         ("is there anything else they found?", True, Intent.FOLLOW_UP),
         ("the speech review groups methods into 3 categories - which ones?", False, Intent.FACT),
         ("any gains from the papers on pruning in the SPIN paper?", False, Intent.FACT),

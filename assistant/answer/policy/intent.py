@@ -392,6 +392,13 @@ def refers_back(question: str) -> bool:
     return bool(FOLLOW_UP.search(question)) or len(tokenize(question)) <= 3
 
 
+# A paper asked for by name of its kind: a lookup's words that tokenize() drops.
+PAPER_ASKED = re.compile(
+    r"\b(papers?|works?|stud(y|ies)|articles?|research|publications?|anything|something)\b",
+    re.IGNORECASE,
+)
+
+
 def _by_structure(text: str) -> Intent | None:
     """The first rule that holds: metadata, comparison, topic, lookup."""
     for pattern, intent in (
@@ -410,6 +417,13 @@ def classify(question: str, has_history: bool = False) -> Intent:
     preamble before it changes nothing; the whole message decides when that part alone
     says nothing ("SPIN vs DPO: which needs less data?")."""
     intent = _by_structure(asking_part(question)) or _by_structure(question)
+    if (
+        intent is Intent.LOOKUP
+        and has_history
+        and len(tokenize(question)) <= 2
+        and not PAPER_ASKED.search(question)
+    ):
+        return Intent.FOLLOW_UP  # "is there a catch?" asks about the conversation's paper
     if intent is not None:
         return intent
     if has_history and refers_back(question):
