@@ -794,6 +794,33 @@ def test_check_claim(sentence, supported_by):
     assert claim.supported is bool(supported_by)
 
 
+SEMI_SENTENCES = [
+    "This procedure achieves 73.9% ImageNet top-1 accuracy with 1% of the labels using ResNet-50.",
+    "With 10% of labels, ResNet-50 trained with our method achieves 77.5% top-1 accuracy.",
+    "Notably, MathOctopus-13B reaches 47.6% accuracy, above the 46.3% of Med-PaLM 2 on MGSM.",
+]
+SEMI = Source(3, hit("Big Semi-Supervised Models", 0.6), SEMI_SENTENCES,
+              abstract=" ".join(SEMI_SENTENCES))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("ResNet-50 reaches 73.9% top-1 accuracy with 1% of the labels.", True),
+        # Figures of two sentences, each in its own part.
+        ("It reaches 73.9% with 1% of the labels, and 77.5% with 10% of labels.", True),
+        # A name's digits, a version and a size as a name writes it are no figures to tie.
+        ("The 13B model reaches 47.6% accuracy on MGSM.", True),
+        ("Med-PaLM 2 reaches 46.3% accuracy on MGSM.", True),
+        # Not supported: one sentence's figure joined to another's.
+        ("ResNet-50 reaches 77.5% top-1 accuracy with 1% of the labels.", False),
+        ("With 10% of the labels, ResNet-50 reaches 73.9% top-1 accuracy.", False),
+    ],
+)
+def test_a_claim_s_figures_come_from_one_sentence(sentence, supported):
+    assert check_claim(sentence, [SEMI], min_support=0.5).supported is supported
+
+
 def test_a_negation_the_source_makes_is_supported():
     source = Source(1, hit("Drones", 0.5), ["Counting herds from drones needs no labels."])
     assert check_claim("Counting herds from drones needs no labels.", [source],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answer.policy.concepts import is_known
-from assistant.text import HYPHENS, build_vocabulary, stem, tokenize
+from assistant.text import HYPHENS, build_vocabulary, split_sentences, stem, tokenize
 
 if TYPE_CHECKING:
     pass
@@ -35,6 +35,37 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 def numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)}
+
+
+# A figure with its unit, as a number's identity in a tie (``numbers_tied``): "1%" is not
+# the "1" of "top-1", "13B" is the "13B" of "MathOctopus-13B".
+FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:%|[kmb]\b)?", re.IGNORECASE)
+# A measure a claim states: a figure standing alone ("77.5%", "973K", "12,000"), not a part
+# of a name ("ResNet-50", "GPT-3.5", "T5", "10^6"'s 6) nor a version after a name ("Med-PaLM
+# 2", "Llama 2").
+MEASURE = re.compile(
+    r"(?<![\w.^/-])[+~$]?(\d+(?:[.,]\d+)*(?:%|[kmb]\b|x\b)?)(?![\w-])", re.IGNORECASE
+)
+VERSION = re.compile(r"(\S*[A-Z]\S*) (\d+)(?![\w.,%-])")
+# Where a claim's parts that each state their own figures divide ("73.9% with 1% of the
+# labels, and 77.5% with 10%").
+FIGURE_CLAUSES = re.compile(r";\s*|,?\s+(?:and|while|whereas|but)\s+", re.IGNORECASE)
+
+
+def _figures(text: str, pattern: re.Pattern[str] = FIGURE) -> set[str]:
+    return {f.replace(",", "").rstrip(".").lower().removesuffix("x") for f in pattern.findall(text)}
+
+
+def numbers_tied(sentence: str, sources: Sequence[Evidence]) -> bool:
+    """Whether each part of ``sentence`` that states two figures or more finds them all in
+    one sentence of a source. Each figure in the sources is not enough: "ImageNet top-1
+    with 1% of labels is 77.5%" joins the 1% of one sentence to the 77.5% (with 10% of
+    labels) of the next, and "8K clips make up 6.39% of the clips" one paper's 8K to
+    another's 6.39%. Versions and names' digits are no figures ("Med-PaLM 2")."""
+    written = VERSION.sub(lambda found: f"{found.group(1)}-{found.group(2)}", sentence)
+    parts = [_figures(part, MEASURE) for part in FIGURE_CLAUSES.split(written)]
+    held = [_figures(s) for source in sources for s in split_sentences(source.text())]
+    return all(any(part <= figures for figures in held) for part in parts if len(part) > 1)
 
 
 # A word the model writes as a name: capitalised inside a sentence, after a word, not at
@@ -152,7 +183,8 @@ def check_claim(
     # CLIP paper's zero-shot result does not match ResNet-50" from "we match the accuracy
     # of the original ResNet-50 ... zero-shot").
     denied = NEGATION.search(sentence) and not any(NEGATION.search(s.text()) for s in chosen)
-    if not chosen or not names <= named or not written or mixed or denied:
+    untied = not numbers_tied(sentence, chosen)
+    if not chosen or not names <= named or not written or mixed or denied or untied:
         best = max((support(sentence, s) for s in sources), default=0.0)
         return Claim(sentence, (), best)
     return Claim(sentence, chosen, len(claim_words & held) / len(claim_words))
