@@ -902,6 +902,15 @@ def test_a_negation_the_source_makes_is_supported():
          ["medprompt", "chimed-gpt"]),
         ("rad-dino vs the biomedical VLP paper ('making the most of text semantics')",
          ["rad-dino", "making the most of text semantics"]),
+        # What a message opens with is what the papers it names are compared on.
+        ("RL vs SFT: what do 'Debunk the Myth' and 'Pedagogical Alignment' conclude?",
+         ["Debunk the Myth", "Pedagogical Alignment"]),
+        ("fine-tuning vs RAG - what do the 'no silver bullet' code gen paper and the "
+         "agriculture RAG-vs-FT paper each conclude?",
+         ["no silver bullet", "agriculture RAG-vs-FT"]),
+        # Negative: a title quoted once (in quotes and parentheses) is one side.
+        ("vit ('an image is worth 16x16 words') vs deit: which needs less data?",
+         ["an image is worth 16x16 words", "deit"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):

@@ -168,9 +168,7 @@ def comparison_sides(question: str) -> list[str]:
     # Two papers each named as one ("does the super(ficial)-alignment paper contradict
     # the original openai weak-to-strong paper?"): the sides, whatever relates them.
     papers = [m.group(1) for m in PAPER_NAMED.finditer(held_text)]
-    if len(papers) >= 2 and not any(
-        len(_sides_of(segment)) >= 2 for segment in segments if VERSUS.search(segment)
-    ):
+    if len(papers) >= 2:
         segments = [" and ".join(papers)]
     # A message opening with the things it compares ("medprompt vs chimed-gpt: generalist
     # prompting vs domain-specific training ..."): those, not how it describes them.
@@ -195,6 +193,12 @@ def comparison_sides(question: str) -> list[str]:
         ),
         default=("", []),
     )[1]
+    # Titles quoted ("RL vs SFT: what do 'Debunk the Myth of SFT Generalization' and
+    # 'Pedagogical Alignment of ...' conclude?") are the papers compared, not what the
+    # message opens with: that is what they are compared on.
+    quoted = {titles[n]: n for n in reversed(range(len(titles))) if n not in glosses}
+    if len(quoted) >= 2 and not any(PLACEHOLDER in side for side in best):
+        best = [f"{PLACEHOLDER}{n}" for n in sorted(quoted.values())]
     named = [_named(side, titles, glosses) for side in best]
     if len(named) < 2:  # titles quoted elsewhere in the message
         named += [
