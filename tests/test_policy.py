@@ -158,6 +158,10 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("is there anything in the collection on speculative decoding?", False, Intent.TOPIC),
         ("federated learning for llm finetuning - anything in this set?", False, Intent.TOPIC),
         # Not listings: what one paper's parts are; work on what the conversation is about.
+        ("how do TOPR and 'Preference Fine-Tuning' each treat negatives?", False,
+         Intent.COMPARISON),
+        ("how do they split the data and label each example?", False, Intent.FACT),
+        ("how did SPIN train and evaluate each other model?", False, Intent.FACT),
         ("any work on this from google?", True, Intent.FOLLOW_UP),
         # A lookup with nothing to look up by, in a conversation, asks about its paper.
         ("is there a catch?", True, Intent.FOLLOW_UP),

@@ -39,6 +39,10 @@ COMPARISON = re.compile(
     r"|\beach\s+(one|paper|work|study|method|approach|model|of\s+(them|the\s+(two|three|2|3)))\b"
     # (not "what does each layer of the SegPrompt model do?")
     r"|\b(how|what|why)\s+(does|do|did)\s+each\s+\w+\b(?!\s+of\b)|\b(in|for|of|by)\s+each\s*[?.!]"
+    # "how do TOPR and 'Preference Fine-Tuning ...' each treat negative examples?" (not
+    # "how do they split the data and label each example?")
+    r"|\b(how|what|why)\s+(do|did)\s+(?!(they|we|you|i|it|the\s+authors)\b)[^?]+?\s+and\s+"
+    r"[^?]+?\s+each\s+(?!of\b|other\b)[a-z]+"
     # One paper set against another: "does A agree with B?", "does A contradict B?"
     r"|\b(agrees?|disagrees?)\s+with\b|\bcontradicts?\b"
     # Two papers each named: "how does the debate paper build on the original openai
