@@ -161,6 +161,11 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("how do TOPR and 'Preference Fine-Tuning' each treat negatives?", False,
          Intent.COMPARISON),
         ("how do they split the data and label each example?", False, Intent.FACT),
+        ("SPIN and SAMI both work without labels. how are they different?", False,
+         Intent.COMPARISON),
+        ("how is SPIN different from DPO?", False, Intent.COMPARISON),
+        ("what are the different datasets SPIN uses?", False, Intent.FACT),
+        ("did they try different learning rates?", True, Intent.FOLLOW_UP),
         ("how did SPIN train and evaluate each other model?", False, Intent.FACT),
         ("any work on this from google?", True, Intent.FOLLOW_UP),
         # A lookup with nothing to look up by, in a conversation, asks about its paper.

@@ -34,6 +34,9 @@ COMPARISON = re.compile(
     r"|\bwhich\s+(one\s+)?(works|performs|is|does|scores|gets|needs|uses|has|comes\s+out)\s+"
     r"(better|best|worse|more|less|fewer|higher|lower)\b"
     r"|\b(better|worse)\s+than\b"
+    # "how are they different?", "how is SPIN different from DPO?" (not "what are the
+    # different datasets?")
+    r"|\bdifferent\s*([?.!]|$|from\b|than\b|to\b|in\s+(how|what|their)\b)"
     # "what does each one optimize?", "how does each adapt it?", "what is it used for in
     # each?": two or more papers, each asked about.
     r"|\beach\s+(one|paper|work|study|method|approach|model|of\s+(them|the\s+(two|three|2|3)))\b"
