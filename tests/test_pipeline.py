@@ -393,6 +393,21 @@ def test_a_count_no_paper_found_gives_is_not_answered(engine_with):
     assert answer.papers[0].title == "Counting Savanna Wildlife from Drones"  # closest
 
 
+def test_a_follow_up_naming_another_paper_is_about_that_paper(engine_with):
+    # "and OVM, anything notable about its GSM8K result?" after a turn about TVM.
+    engine, _ = engine_with("", quote_first=True)
+    history = [
+        {"role": "user", "content": "how are savanna herds counted from drone video?"},
+        {"role": "assistant", "content": "From drone video, at 94 percent accuracy [1]."},
+    ]
+    answer = engine.ask("and zebranet, what accuracy gain does it report?", history)
+    assert answer.intent == "follow_up" and not answer.abstained
+    assert answer.citations[0].title == "ZebraNet: Segmenting Zebra Stripes"
+    # Negative: naming nothing, "it" is still the conversation's paper.
+    answer = engine.ask("and what accuracy does it report?", history)
+    assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

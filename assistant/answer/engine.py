@@ -215,6 +215,18 @@ class Engine:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
 
+    def _named_first(self, question: str, papers: list[PaperHit]) -> list[PaperHit]:
+        """``papers`` with those holding a rare name the question itself writes first: "and
+        OVM, anything notable about its GSM8K result?" after a turn about TVM is about OVM."""
+        names = self._asked_names(self._concepts(policy.core_question(question)))
+        if not names:
+            return papers
+        words = self.search.paper_words([hit.paper_id for hit in papers])
+        return sorted(
+            papers,
+            key=lambda hit: not any(policy.is_known(n, words[hit.paper_id]) for n in names),
+        )
+
     def _absent_topic(self, topic: str, relevance: policy.Relevance) -> policy.Relevance | None:
         """The not-found relevance when the topic a listing or a lookup asks papers on is
         not what the papers found are about: a word of it no indexed text holds ("kv" of
@@ -577,6 +589,8 @@ class Engine:
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
+        if intent is Intent.FOLLOW_UP:
+            relevant = self._named_first(question, relevant)
         if intent is Intent.FOLLOW_UP and policy.refers_back(question):
             # "and did it beat gpt-4 on anything?": "it" is the paper the conversation is
             # about, ranked first; another paper's evidence would only invite drift.
