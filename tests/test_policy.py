@@ -609,6 +609,14 @@ def test_missing_concepts_are_named_as_written():
     assert missing_concepts([Concept("proof", 2.0, True)], question) == []
 
 
+def test_a_hyphenated_name_with_a_part_no_text_holds_is_missing_whole():
+    found = [Concept("swe", 6.0, False, True), Concept("bench", 3.0, True),
+             Concept("postgres", 6.0, False, True), Concept("tuning", 2.0, True)]  # fmt: skip
+    assert missing_concepts(found, "whats the top score on swe-bench verified") == ["swe-bench"]
+    # Negative: a word describing in the manner of a thing names nothing missing.
+    assert missing_concepts(found, "any postgres-style knob tuning work?") == []
+
+
 def test_coverage_is_the_weight_of_the_concepts_a_paper_holds():
     found = [Concept("segprompt", 5.0, True), Concept("drone", 3.0, True)]
     assert coverage(found, {"segprompt", "other"}) == 5.0 / 8.0

@@ -236,15 +236,29 @@ def coverage(concepts: Sequence[Concept], text_words: set[str]) -> float:
     return sum(c.weight for c in concepts if is_known(c.term, text_words)) / total
 
 
+# A hyphenated word that describes in the manner of a thing ("postgres-style", "BERT-like")
+# rather than naming one: a part no text holds in it is no missing name.
+DESCRIPTIVE = re.compile(
+    r"-(style|like|based|ish|esque|type|inspired|ready|friendly|aware|free|specific|level|"
+    r"scale|sized?)$",
+    re.IGNORECASE,
+)
+
+
 def missing_concepts(concepts: Sequence[Concept], question: str) -> list[str]:
     """The things named that no text holds, as written in the question, adjacent ones
-    joined in a phrase ("rye flour")."""
+    joined in a phrase ("rye flour"); a hyphenated name with a part no text holds is
+    missing whole ("swe-bench": "bench" is no help)."""
     unseen = {c.term for c in concepts if c.names_a_thing}
     phrases: list[list[str]] = []
     previous_unseen = False
     for word in WORD.findall(core_question(question)):
         folded = [singular(t) for t in TOKEN.findall(word.lower()) if t not in STOPWORDS]
-        if word.lower() in unseen or (folded and all(term in unseen for term in folded)):
+        if (
+            word.lower() in unseen
+            or (folded and all(term in unseen for term in folded))
+            or (any(term in unseen for term in folded) and not DESCRIPTIVE.search(word))
+        ):
             if previous_unseen:
                 phrases[-1].append(word)
             else:
