@@ -429,6 +429,12 @@ def test_core_question_keeps_the_part_that_asks(question, core):
         ("where does SPIN get its data?", Intent.FACT, "where does SPIN get its data?"),
         ("STAR authorship model: huggingface link?", Intent.METADATA,
          "STAR authorship model:?"),
+        # A listing is about what its asking part names, not who asks.
+        ("for my hospital's AI group (zurich): which papers are about medical imaging?",
+         Intent.TOPIC, "which papers are about medical imaging?"),
+        # Negative: other questions keep the preamble, which may set their subject.
+        ("whisper, the speech model: how was it trained?", Intent.FACT,
+         "whisper, the speech model: how was it trained?"),
     ],
 )  # fmt: skip
 def test_subject_drops_the_words_of_the_intent(question, intent, about):

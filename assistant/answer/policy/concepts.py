@@ -31,6 +31,7 @@ from assistant.answer.policy.intent import (
     LISTING_WORDS,
     METADATA_WORDS,
     Intent,
+    asking_part,
     core_question,
     without_peripheral,
 )
@@ -82,6 +83,11 @@ def subject(question: str, intent: Intent) -> str:
     """What the question is about: its asking part without the words of its intent
     ("when was X published?" is about X; "compare A and B" about A and B)."""
     core = core_question(question)
+    if intent is Intent.TOPIC:
+        # A listing asks for the papers on what it names, whatever the preamble says of
+        # who asks ("for a lit review at my hospital's AI group (zurich): which papers
+        # are about medical imaging?").
+        core = asking_part(core)
     pattern = {
         Intent.METADATA: METADATA_WORDS,
         Intent.COMPARISON: COMPARISON,
