@@ -408,6 +408,26 @@ def test_a_follow_up_naming_another_paper_is_about_that_paper(engine_with):
     assert answer.citations[0].title == "Counting Savanna Wildlife from Drones"
 
 
+def test_a_follow_up_comparing_with_a_named_paper_cites_both(engine_with):
+    # "and chimed-gpt, how does it differ?" after a turn about Medprompt: the conversation's
+    # paper against the paper that introduced the name.
+    engine, _ = engine_with("", quote_first=True)
+    history = [
+        {"role": "user", "content": "how are savanna herds counted from drone video?"},
+        {"role": "assistant", "content": "From drone video, at 94 percent accuracy [1]."},
+    ]
+    answer = engine.ask("and zebranet, how does it differ?", history)
+    assert answer.intent == "comparison" and not answer.abstained
+    assert [c.title for c in answer.citations] == [
+        "Counting Savanna Wildlife from Drones",
+        "ZebraNet: Segmenting Zebra Stripes",
+    ]
+    # Negative: a thing no paper introduced is no second side.
+    answer = engine.ask("and how does it stack up vs the rangers?", history)
+    assert answer.intent == "follow_up"
+    assert [c.title for c in answer.citations] == ["Counting Savanna Wildlife from Drones"]
+
+
 def test_follow_up_retrieves_with_the_history(engine_with):
     history = [
         {"role": "user", "content": "Is there work on counting animals from the air?"},

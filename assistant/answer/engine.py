@@ -227,6 +227,18 @@ class Engine:
             key=lambda hit: not any(policy.is_known(n, words[hit.paper_id]) for n in names),
         )
 
+    def _introducing(self, question: str, hits: list[PaperHit]) -> list[PaperHit]:
+        """The papers among ``hits`` that introduce a name the comparison sets against the
+        conversation's paper ("and chimed-gpt, how does it differ?"); a description ("...
+        compared to segmenting zebra stripes?") names no paper to bring in."""
+        names = [side for side in policy.comparison_sides(question) if len(WORD.findall(side)) <= 2]
+        introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+        return [
+            hit
+            for hit in hits
+            if any(policy.introduces(name, introduced.get(hit.paper_id, set())) for name in names)
+        ]
+
     def _absent_topic(self, topic: str, relevance: policy.Relevance) -> policy.Relevance | None:
         """The not-found relevance when the topic a listing or a lookup asks papers on is
         not what the papers found are about: a word of it no indexed text holds ("kv" of
@@ -563,11 +575,12 @@ class Engine:
         within = selection.paper_ids if selection else None
         if intent is Intent.COMPARISON and policy.asks_about_one(question):
             intent = Intent.FACT  # "electra paper - how much compute does it save vs bert?"
-        if (
+        against_conversation = (
             intent is Intent.COMPARISON
-            and history
+            and bool(history)
             and policy.compares_with_the_conversation(question)
-        ):
+        )
+        if against_conversation:
             intent = Intent.FOLLOW_UP  # "how much data did it need compared to others?"
         if intent is Intent.FACT and history and self._continues(question, history, within):
             intent = Intent.FOLLOW_UP
@@ -589,7 +602,7 @@ class Engine:
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
-        if intent is Intent.FOLLOW_UP:
+        if intent is Intent.FOLLOW_UP and not against_conversation:
             relevant = self._named_first(question, relevant)
         if intent is Intent.FOLLOW_UP and policy.refers_back(question):
             # "and did it beat gpt-4 on anything?": "it" is the paper the conversation is
@@ -600,6 +613,12 @@ class Engine:
                 # judged by its words; it asks about the conversation's paper, and names
                 # nothing no text holds.
                 relevant = hits[:1]
+        if against_conversation and relevant:
+            # "and chimed-gpt, how does it differ?": the conversation's paper against the
+            # paper that introduced the name asked about, when one did (not "vs chatgpt").
+            other = [hit for hit in self._introducing(question, hits) if hit not in relevant[:1]]
+            if other:
+                relevant, intent = [relevant[0], other[0]], Intent.COMPARISON
         if intent is Intent.FACT and relevance.best_coverage < self.settings.fact_min_coverage:
             # A question of fact no paper covers well enough to quote from: what the model
             # would write could only come from papers that are not about what was asked.
