@@ -134,14 +134,18 @@ def _runs(parts: list[str]) -> set[str]:
 
 
 def build_vocabulary(texts: Iterable[str]) -> set[str]:
-    """Every word of ``texts``, every part and run of parts of a hyphenated one, and their
-    stems (``vocabulary_forms``), lower-cased."""
+    """Every word of ``texts``, every part and run of parts of a hyphenated one, each
+    hyphenated word and run also written solid (people type "xclip", "top1", "kinetics400"
+    for "X-CLIP", "top-1", "Kinetics-400"), and their stems (``vocabulary_forms``),
+    lower-cased."""
     found: set[str] = set()
     for text in texts:
         text_words = words(text)
         found |= text_words
         found |= {part for word in text_words for part in HYPHENS.split(word)}
-        found |= {run for word in text_words if "-" in word for run in _runs(word.split("-"))}
+        runs = {run for word in text_words if "-" in word for run in _runs(word.split("-"))}
+        found |= runs
+        found |= {run.replace("-", "") for run in runs}
     return {form for word in found for form in vocabulary_forms(word)}
 
 

@@ -311,6 +311,22 @@ def test_a_word_is_known_in_its_inflections_only(asked, text, known):
 
 
 @pytest.mark.parametrize(
+    ("asked", "text", "known"),
+    [
+        ("xclip", "we propose X-CLIP for video", True),
+        ("top1", "a top-1 accuracy of 87.1%", True),
+        ("kinetics400", "87.1% on Kinectics-400", True),  # written solid, and a typo in it
+        ("gpt4", "beats GPT-4-level models", True),  # a run inside a longer word
+        # Negatives: solid forms come from hyphenated words only, and keep their version.
+        ("xclip", "x and clip apart", False),
+        ("kinetics600", "87.1% on Kinetics-400", False),
+    ],
+)
+def test_a_hyphenated_word_is_known_written_solid(asked, text, known):
+    assert is_known(asked, build_vocabulary([text])) is known
+
+
+@pytest.mark.parametrize(
     ("word", "everyday"),
     [
         ("cheap", True),
@@ -366,6 +382,16 @@ def test_is_clipped(word, clipped):
         ("quick q for my class at ETH: is there anything on model merging?",
          "is there anything on model merging?"),
         ("explain spin for my class in plain terms", "spin"),
+        # A place of two words where the segment ends, and one where someone said it.
+        ("recommender systems papers pls, im doing a survey for a course at TU Delft",
+         "recommender systems papers , im doing a survey"),
+        ("my PI at EMBL asked me to compare LC-PLM vs InstructProtein",
+         "me to compare LC-PLM vs InstructProtein"),
+        ("question from my compling class at NYU: which paper studied scan?",
+         "which paper studied scan?"),
+        # Negatives: a second word that goes on with the question is no place.
+        ("for my class at NYU which paper introduced spin?", "which paper introduced spin?"),
+        ("my colleague at ETH uses spin for what?", "at ETH uses spin for what?"),
         # The people who pointed the asker here, named when said to have said it.
         ("my colleague Priya says it is hype. what speed-up does LLMTune report?",
          "it is hype. what speed-up does LLMTune report?"),

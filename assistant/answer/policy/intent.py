@@ -213,6 +213,8 @@ LAB = re.compile(
     r"|\bmeta['\u2019]s(?![\w-])",
     re.IGNORECASE,
 )
+# A place's second word, taken only where the segment ends: "at TU Delft", "in New York".
+PLACE_END = r"(\s+[\w&.-]+(?=\s*([,.;:!?)]|$)))?"
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
     # An answer acknowledged before the next question: "ok and ...", "cool, and ...".
@@ -238,11 +240,12 @@ PERIPHERAL = re.compile(
     # "..., 2 bullets pls": the form asked, without "in".
     r"|\b(\d|one|two|three|four|five)\s+(short\s+)?bullet(\s+point)?s?\b"
     r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b|\bin\s+(a\s+nutshell|short|brief)\b"
-    r"|\b(for|to)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
+    r"|\b(for|to|from)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
     r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
-    # and where they are: "for my reading group in Zurich", "for my NLP class at ETH"
+    # and where they are: "for my reading group in Zurich", "for my NLP class at ETH", "for
+    # a course at TU Delft" (a second word when the segment ends there)
     r"(\s+(in|at)\s+(?!(plain|simple|lay|layman'?s|everyday|short|brief|english|markdown|"
-    r"one|two|three|a|\d+)\b)[\w-]+)?"
+    r"one|two|three|a|\d+)\b)[\w-]+" + PLACE_END + ")?"
     # One's own writing: "for my thesis"; "for the QVHighlights paper" names the subject.
     r"|\b(for|to)\s+(my|our)\s+(\w+\s+){0,2}?(thesis|notes|slides|paper|review)\b"
     # The people who pointed the asker here, and where they said it: "my labmate swears",
@@ -250,6 +253,9 @@ PERIPHERAL = re.compile(
     r"|\b(my|our|a)\s+(\w+\s+)?(lab-?mates?|advis[eo]rs?|supervisors?|pi|colleagues?|"
     r"co-?workers?|friends?|professors?|prof|teachers?|tas?|mentors?|class-?mates?|"
     r"group-?mates?|manager|boss)(?![\w-])"
+    # where they are, when the segment ends or they say something: "my PI at EMBL asked"
+    r"(\s+(at|in|from)\s+[\w&.-]+(\s+[\w&.-]+)?"
+    r"(?=\s*([,.;:!?)]|$)|\s+(asked|asks|said|says|mentioned|swears|thinks|told|wants)\b))?"
     # with their name when they are said to have said it: "my colleague Priya says"
     r"(\s+([\w-]+\s+)?(asked|asks|said|says|mentioned|swears|thinks|told\s+me|"
     r"wants\s+to\s+know)\b)?"
