@@ -23,6 +23,7 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("What is the publication date of SegPrompt?", ["date"]),
         ("When is the SegPrompt paper from?", ["date"]),
         ("how old is the spin paper?", ["date"]),
+        ("date on the google self-supervised item recommendations paper?", ["date"]),
         ("Was SegPrompt published in 2023?", ["date"]),
         ("who wrote attention is all you need?", ["authors"]),
         ("Who are the authors of SegPrompt?", ["authors"]),
@@ -87,6 +88,7 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("does the model read code links?", []),
         ("which paper links code to docs?", []),
         ("which of the two image files does the model see first?", []),
+        ("what is the effect of the date on the model?", []),
     ],
 )
 def test_asked_fields(question, fields):

@@ -210,6 +210,9 @@ from assistant.text import build_vocabulary, vocabulary_forms
         # Negatives: one thing asked about; "each" and "agree" of one paper's finding.
         ("how many images does each class of SegPrompt hold?", False, Intent.FACT),
         ("do the raters agree in the HelpSteer2 paper?", False, Intent.FACT),
+        ("date on the google self-supervised item recommendations paper?", False,
+         Intent.METADATA),
+        ("what is the effect of the date on the model?", False, Intent.FACT),
         ("which one gets the data?", True, Intent.FOLLOW_UP),
         # "comparison data" is what RLHF labelers write; "works best" is a verb.
         ("how many labelers wrote the instructgpt comparison data?", False, Intent.FACT),
@@ -382,6 +385,8 @@ def test_is_clipped(word, clipped):
         ("quick q for my class at ETH: is there anything on model merging?",
          "is there anything on model merging?"),
         ("explain spin for my class in plain terms", "spin"),
+        ("4 a slide: how many hparam combos in the grid?", "how many hparam combos in the grid?"),
+        ("for a slide tmrw: what did spin get?", "what did spin get?"),
         # A place of two words where the segment ends, and one where someone said it.
         ("recommender systems papers pls, im doing a survey for a course at TU Delft",
          "recommender systems papers , im doing a survey"),
@@ -1155,6 +1160,7 @@ def test_typo_correction(word, meant):
         ("so ppl skip hparam tuning?", "so people skip hyperparameter tuning?"),
         ("the vids and imgs", "the videos and images"),
         ("the hrs of audio", "the hours of audio"),
+        ("number of multiple choice qs", "number of multiple choice questions"),
         # Kept: a word the collection holds as written ("lora"), a name, a longer word.
         ("lora avgpool perfx", "lora avgpool perfx"),
     ],

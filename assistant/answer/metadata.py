@@ -43,6 +43,8 @@ _ASKS = {
         + DATE_LISTED
         # The listing a record comes from: "which day's listing is it from?"
         + r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
+        # "date on the google item recommendations paper?"; not "the date on the model"
+        + r"\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b|"
         + LISTING_ASKED
     ),
     "authors": re.compile(

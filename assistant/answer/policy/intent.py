@@ -147,7 +147,7 @@ METADATA = re.compile(
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
     # "which daily papers file contains X?", "X - date in the collection?"
     r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b"
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b"
     # "the link to the medprompt paper + the date it showed up in the feed"
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
     # A link asked first ("url for ..."); where its code is released: "got a github
@@ -225,7 +225,8 @@ PERIPHERAL = re.compile(
     r"|\b(sorry|sry)(\s+if\s+(this\s+is\s+)?(a\s+)?(dumb|stupid|silly|basic|naive)\s+(q|qn|question))?(\s+but)?\b"
     r"|\bquick\s+(q|qn|questions?)\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
-    r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha)\b"
+    r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha|tmrw|tmr|tomorrow|"
+    r"tonight)\b"
     # Words that stress a question, not what it is about: "which one is that exactly?"
     r"|\b(exactly|actually|really|basically|precisely|literally|honestly)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
@@ -240,8 +241,9 @@ PERIPHERAL = re.compile(
     # "..., 2 bullets pls": the form asked, without "in".
     r"|\b(\d|one|two|three|four|five)\s+(short\s+)?bullet(\s+point)?s?\b"
     r"|\blike\s+i'?m\s+(five|5|a\s+\w+)\b|\bin\s+(a\s+nutshell|short|brief)\b"
-    r"|\b(for|to|from)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
-    r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter)\b"
+    r"|\b(for|to|from|4)\s+(my|our|a|an|the)\s+(\w+\s+){0,2}?(group|class|students?|"
+    r"talk|team|boss|lab|course|seminar|beginners?|kids?|non-?experts?|audience|newsletter|"
+    r"slides?|deck|poster)\b"
     # and where they are: "for my reading group in Zurich", "for my NLP class at ETH", "for
     # a course at TU Delft" (a second word when the segment ends there)
     r"(\s+(in|at)\s+(?!(plain|simple|lay|layman'?s|everyday|short|brief|english|markdown|"

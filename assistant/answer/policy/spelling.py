@@ -57,6 +57,7 @@ SHORTHAND = {
     "acc": "accuracy",
     "prev": "previous",
     "num": "number",
+    "qs": "questions",
     "ppl": "people",
     "hrs": "hours",
     "hr": "hour",
