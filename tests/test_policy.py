@@ -1151,6 +1151,29 @@ def test_typo_correction(word, meant):
     assert correction(word, COLLECTION.__contains__, ENGLISH) == meant
 
 
+TEXT_WORDS = {"chessvision", "process", "lora", "mistral", "tokenizer", "tokenized"}
+
+
+@pytest.mark.parametrize(
+    ("word", "meant"),
+    [
+        ("chesvision", "chessvision"),  # a letter dropped from a word of the collection
+        ("proces", "process"),  # one added
+        # Negatives: a name of five letters ("qlora" is no "lora"), a changed letter
+        # ("mixtral" is no "mistral"), two words near, a word an indexed text holds.
+        ("qlora", None),
+        ("mixtral", None),
+        ("tokenize", None),  # "tokenizer" and "tokenized" both a letter away
+        ("chessvision", None),
+    ],
+)
+def test_a_word_no_text_holds_is_set_right_to_the_one_word_a_letter_away(word, meant):
+    def in_collection(term):
+        return is_known(term, build_vocabulary([" ".join(TEXT_WORDS)]))
+
+    assert correction(word, in_collection, ENGLISH, TEXT_WORDS.__contains__) == meant
+
+
 @pytest.mark.parametrize(
     ("question", "written_out"),
     [

@@ -296,8 +296,12 @@ class Engine:
 
     def spelled(self, question: str) -> str:
         """The question with typos of its asking words set right ("whcih" → "which")."""
+        vocabulary = self.search.vocabulary
         return policy.correct_typos(
-            question, lambda word: policy.is_known(word, self.search.vocabulary), common_words()
+            question,
+            lambda word: policy.is_known(word, vocabulary),
+            common_words(),
+            vocabulary.__contains__,
         )
 
     def find(

@@ -88,12 +88,38 @@ def _swaps(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
+def _dropped_or_added(word: str) -> set[str]:
+    """The words one letter dropped from ``word`` or added to it."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {a + b[1:] for a, b in splits if b} | {a + c + b for a, b in splits for c in LETTERS}
+
+
+# The shortest word set right to a word of the collection: "chesvision" is ChessVision,
+# "proces" is process; a shorter one ("qlora" for "lora") is another name too often.
+COLLECTION_TYPO_LETTERS = 6
+
+
 def correction(
-    word: str, in_collection: Callable[[str], bool], common_words: Set[str]
+    word: str,
+    in_collection: Callable[[str], bool],
+    common_words: Set[str],
+    in_text: Callable[[str], bool] | None = None,
 ) -> str | None:
-    """The word meant, or None when ``word`` is no typo this module sets right."""
+    """The word meant, or None when ``word`` is no typo this module sets right.
+
+    ``in_text``: whether an indexed text holds a word as written (``in_collection`` also
+    finds a word one typo away). A word no text holds as written, no everyday word, of
+    COLLECTION_TYPO_LETTERS or more, becomes the one word of the collection that a letter
+    dropped or added makes it ("chesvision dataset # of images?"): the collection's
+    spelling is what its passages are found by."""
     lower = word.lower()
-    if len(lower) < 3 or not lower.isalpha() or in_collection(lower) or lower in common_words:
+    if len(lower) < 3 or not lower.isalpha() or lower in common_words:
+        return None
+    if in_text is not None and len(lower) >= COLLECTION_TYPO_LETTERS and not in_text(lower):
+        near = sorted(w for w in _dropped_or_added(lower) if in_text(w))
+        if len(near) == 1:
+            return near[0]
+    if in_collection(lower):
         return None
     asking = STOPWORDS | ASKING_WORDS
     candidates = sorted(_edits(lower) & asking)
@@ -112,12 +138,15 @@ def correction(
 
 
 def correct_typos(
-    question: str, in_collection: Callable[[str], bool], common_words: Set[str]
+    question: str,
+    in_collection: Callable[[str], bool],
+    common_words: Set[str],
+    in_text: Callable[[str], bool] | None = None,
 ) -> str:
-    """``question`` with the typos of its asking words set right, the rest as written."""
+    """``question`` with its typos set right (``correction``), the rest as written."""
 
     def fix(match: re.Match[str]) -> str:
-        return correction(match.group(), in_collection, common_words) or match.group()
+        return correction(match.group(), in_collection, common_words, in_text) or match.group()
 
     def write_out(match: re.Match[str]) -> str:
         word = match.group()
