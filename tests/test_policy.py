@@ -210,6 +210,8 @@ from assistant.text import build_vocabulary, vocabulary_forms
         # Negatives: one thing asked about; "each" and "agree" of one paper's finding.
         ("how many images does each class of SegPrompt hold?", False, Intent.FACT),
         ("do the raters agree in the HelpSteer2 paper?", False, Intent.FACT),
+        ("RAD-DINO, MeDSLIP and the VLP paper - do they agree on text supervision?", False,
+         Intent.COMPARISON),
         ("date on the google self-supervised item recommendations paper?", False,
          Intent.METADATA),
         ("what is the effect of the date on the model?", False, Intent.FACT),
@@ -391,7 +393,7 @@ def test_is_clipped(word, clipped):
         ("recommender systems papers pls, im doing a survey for a course at TU Delft",
          "recommender systems papers , im doing a survey"),
         ("my PI at EMBL asked me to compare LC-PLM vs InstructProtein",
-         "me to compare LC-PLM vs InstructProtein"),
+         "compare LC-PLM vs InstructProtein"),
         ("question from my compling class at NYU: which paper studied scan?",
          "which paper studied scan?"),
         # Negatives: a second word that goes on with the question is no place.
@@ -965,6 +967,24 @@ def test_a_negation_the_source_makes_is_supported():
         # Negative: a title quoted once (in quotes and parentheses) is one side.
         ("vit ('an image is worth 16x16 words') vs deit: which needs less data?",
          ["an image is worth 16x16 words", "deit"]),
+        # A list of three: its items' own tails, a "the X paper" among "the Y one", and a
+        # segment asking what is compared, which names fewer things than the list.
+        ("trio: PCP (don't stop pretraining?), mix prompt tuning for function recognition, "
+         "and SciPrompt. how do they differ?", ["PCP", "mix prompt tuning", "SciPrompt"]),
+        ("compare the OpenAI weak-to-strong paper, the super(ficial)-alignment deception "
+         "one, and the 'beyond accuracy' pilot study on safety",
+         ["weak-to-strong paper", "super(ficial)-alignment deception", "beyond accuracy"]),
+        ("three recsys papers: the multi-task SSL one for item recs, SRA-CL, and NBPO "
+         "sampler - compare what problem each targets, short table if possible",
+         ["multi-task SSL", "SRA-CL", "NBPO sampler"]),
+        ("my PI at EMBL asked me to compare LC-PLM vs InstructProtein before friday's "
+         "group meeting - what's different?", ["LC-PLM", "InstructProtein"]),
+        # Negatives: a list's item that asks ends it; "compare what" naming the things.
+        ("largest model size in the esmfold paper, and how does esmfold compare to "
+         "alphafold2?", ["largest model size"]),
+        ("which is better, fine-tuning or putting stuff in the prompt? compare what the "
+         "agriculture RAG-vs-finetuning paper and the low-resource code paper found",
+         ["agriculture RAG-vs-finetuning", "low-resource code"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):
@@ -1024,6 +1044,9 @@ def test_a_message_with_vs_may_ask_about_one_paper(question, one):
         ("wait there are two papers called SPO in here?? what's the difference", "SPO"),
         ("2 papers both abbreviated SPO - what does each optimize?", "SPO"),
         ("the two works named 'CLEAR': how do they differ?", "CLEAR"),
+        ("ok confusing: there are two 'SPO' papers in here, how do they differ", "SPO"),
+        # Negative: unquoted, "two different papers" names nothing shared.
+        ("two different papers on SPO and DPO: how do they differ?", ""),
         # No name shared: the sides are named, or a paper is called something once.
         ("compare SPO and DPO", ""),
         ("the paper called SPO: what does it optimize?", ""),

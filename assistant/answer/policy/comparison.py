@@ -28,7 +28,7 @@ LIST_BREAK = re.compile(r"\s*(?:[,;]|(?<![\w-])(?:and|or)(?![\w-]))\s*", re.IGNO
 # "PoFT as alternatives to plain SFT", "Data Filtering Networks in terms of training data".
 TAIL = whole_words(
     "as", "in", "on", "for", "at", "regarding", "about", "when", "while", "under", "across",
-    "within", then=".*",
+    "within", "before", "after", "until", then=".*",
 )  # fmt: skip
 COMPARISON_WORDS = re.compile(
     r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast(ing)?|"
@@ -42,6 +42,10 @@ COMPARING = re.compile(
     r"between)(?![\w-])",
     re.IGNORECASE,
 )
+# "compare what problem each targets": what is compared, maybe of things named elsewhere.
+COMPARES_WHAT = re.compile(COMPARING.pattern + r"\s+(what|how|which|whether)\b", re.I)
+# A list's item that asks: no more things of the list follow.
+ASKING = re.compile(r"\s*(how|what|which|why|does|do|did|is|are)\b", re.IGNORECASE)
 # A side that only counts or points at the things compared ("compare these three: A, B
 # and C", "the two recsys papers"): they are named elsewhere in the message. So are the
 # things whose properties are compared ("how do their approaches differ?").
@@ -68,21 +72,27 @@ def _sides_of(text: str) -> list[str]:
     """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to.
     After the last "vs", a comma ends the things compared ("A vs B vs C, all three fight
     forgetting" compares A, B and C); ", and" goes on with them."""
+    listed = False
     if VERSUS.search(text):
         parts = VERSUS.split(text)
         parts[-1] = SIDES_END.split(parts[-1], maxsplit=1)[0]
     elif "," in text:  # "A, the X w/ Y paper, and C": a list, its sides may hold "with"
-        parts = LIST_BREAK.split(text)
+        parts, listed = LIST_BREAK.split(text), True
     else:
         parts = SIDE_BREAK.split(text)
     sides: list[str] = []
     for part in parts:
+        if listed and sides and ASKING.match(part):
+            break  # "X in the esmfold paper, and how does esmfold compare to ...?"
         words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
         side = TAIL.sub("", words).strip(" ?.!:'\"")
         if tokenize(side) and not POINTING.search(side) and not ASKED_OF_THEM.search(side):
             sides.append(side)
-        if side and side != words.strip(" ?.!:'\""):
-            break  # what follows a side's tail is what they are compared on
+        # What follows a side's tail is what they are compared on; in a list, a tail is
+        # its item's own ("PCP, mix prompt tuning for academic function recognition, and
+        # SciPrompt").
+        if side and side != words.strip(" ?.!:'\"") and not listed:
+            break
     return sides
 
 
@@ -168,7 +178,12 @@ def comparison_sides(question: str) -> list[str]:
     # Two papers each named as one ("does the super(ficial)-alignment paper contradict
     # the original openai weak-to-strong paper?"): the sides, whatever relates them.
     papers = [m.group(1) for m in PAPER_NAMED.finditer(held_text)]
-    if len(papers) >= 2:
+    # (unless the list holding them names more: "compare the OpenAI weak-to-strong paper,
+    # the super(ficial)-alignment deception one, and the 'beyond accuracy' pilot study")
+    listing = [s for s in segments if all(paper in s for paper in papers)]
+    if len(papers) >= 2 and not (
+        listing and "," in listing[0] and len(_sides_of(listing[0])) > len(papers)
+    ):
         segments = [" and ".join(papers)]
     # A message opening with the things it compares ("medprompt vs chimed-gpt: generalist
     # prompting vs domain-specific training ..."): those, not how it describes them.
@@ -182,12 +197,22 @@ def comparison_sides(question: str) -> list[str]:
     # Of the segments that name two things or more, the one that says it compares ("SAMI
     # vs SPO: which one needs labels, and what does each add?" names them before the
     # colon, not in the list after it), then the one joining most things.
+    candidates = [(segment, _sides_of(segment)) for segment in segments]
+    most = max((len(sides) for _, sides in candidates), default=0)
+
+    def compares(segment: str, sides: list[str]) -> bool:
+        # "three recsys papers: A, B, and C - compare what problem each targets": the
+        # segment asking what is compared names fewer things than the list.
+        if COMPARES_WHAT.search(segment) and len(sides) < most:
+            return False
+        return bool(COMPARING.search(segment)) and bool(sides)
+
     best = max(
-        ((segment, _sides_of(segment)) for segment in segments),
+        candidates,
         key=lambda item: (
             len(item[1]) >= 2,
             bool(VERSUS.search(item[0])),
-            bool(COMPARING.search(item[0])) and bool(item[1]),
+            compares(*item),
             len(item[1]),
             sum(PLACEHOLDER in side for side in item[1]),
         ),
@@ -210,7 +235,9 @@ def comparison_sides(question: str) -> list[str]:
 # "two papers called SPO", "2 papers both abbreviated SPO": the sides share one name.
 SHARED_NAME = re.compile(
     r"\b(?:papers|works|ones|methods)\s+(?:\w+\s+)?(?:called|named|abbreviated(?:\s+as)?)"
-    r"\s+['\"\u2018\u201c]?([\w.+-]+)",
+    r"\s+['\"\u2018\u201c]?([\w.+-]+)"
+    # "there are two 'SPO' papers in here"
+    r"|\b(?:two|2|both)\s+['\"\u2018\u201c]([\w.+-]+)['\"\u2019\u201d]\s+(?:papers|works)\b",
     re.IGNORECASE,
 )
 
@@ -220,7 +247,7 @@ def shared_name(question: str) -> str:
     ("wait there are two papers called SPO in here?? what's the difference between
     them"): each paper that introduces it is a side. "" when none is said."""
     found = SHARED_NAME.search(question)
-    return found.group(1) if found else ""
+    return next((group for group in found.groups() if group), "") if found else ""
 
 
 # Words saying that each of two things or more is asked about.

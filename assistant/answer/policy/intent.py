@@ -48,6 +48,10 @@ COMPARISON = re.compile(
     r"[^?]+?\s+each\s+(?!of\b|other\b)[a-z]+"
     # One paper set against another: "does A agree with B?", "does A contradict B?"
     r"|\b(agrees?|disagrees?)\s+with\b|\bcontradicts?\b"
+    # The things named before asked whether they agree: "A, B and the X paper - do they
+    # agree on ...?" (not "do the raters agree ...?")
+    r"|\b(do|did|would)\s+(they|these|those|both|all\s+three|the\s+(two|three|2|3)(\s+\w+)?)"
+    r"\s+(all\s+|both\s+)?(agree|disagree)\b"
     # Two papers each named: "how does the debate paper build on the original openai
     # weak-to-strong generalization setup?"
     r"|\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b.*\bthe\s+(\S+\s+){1,5}?(paper|study|setup)\b",
@@ -260,7 +264,7 @@ PERIPHERAL = re.compile(
     r"(?=\s*([,.;:!?)]|$)|\s+(asked|asks|said|says|mentioned|swears|thinks|told|wants)\b))?"
     # with their name when they are said to have said it: "my colleague Priya says"
     r"(\s+([\w-]+\s+)?(asked|asks|said|says|mentioned|swears|thinks|told\s+me|"
-    r"wants\s+to\s+know)\b)?"
+    r"wants\s+to\s+know)\b(\s+me\s+to\b)?)?"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
     r"discord|slack)(?![\w-])"
     # The lab a paper comes from, which its abstract rarely says: "the original openai
