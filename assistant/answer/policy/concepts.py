@@ -194,9 +194,12 @@ def states_count(things: Sequence[Sequence[str]], text: str) -> bool:
     is not answered by a speech paper that never counts hours)."""
     near: set[str] = set()
     for sentence in split_sentences(text):
-        written = WORD.findall(sentence)
-        for at, word in enumerate(written):
-            if any(c.isdigit() for c in word) or word.lower() in NUMBER_WORDS:
+        found = list(WORD.finditer(sentence))
+        written = [match.group() for match in found]
+        for at, match in enumerate(found):
+            # The figure with what it is glued to: "1" of "Llama-3.1" is a version.
+            glued = re.search(r"\S*$", sentence[: match.start()]).group() + match.group()
+            if _is_count(glued, sentence[match.end() :]):
                 around = written[max(0, at - COUNT_DISTANCE) : at + COUNT_DISTANCE + 1]
                 near.update(w.lower() for w in around)
     vocabulary = build_vocabulary(near)
@@ -205,6 +208,20 @@ def states_count(things: Sequence[Sequence[str]], text: str) -> bool:
         for thing in things
         for word in thing
     )
+
+
+# What follows a figure that makes it a share, not a count: "only 5% as many tokens".
+# (A ratio counts: "how many times fewer FLOPs?" is answered by "12 times fewer".)
+NOT_A_COUNT = re.compile(r"\s*(%|percent\b)", re.IGNORECASE)
+
+
+def _is_count(word: str, after: str) -> bool:
+    """Whether a written word is a count: a number word, or a figure ("52K", "1.3B",
+    "200,000+"), not a share, nor a name with a version ("Llama-3.1", "DFN-5B")."""
+    if word.lower() in NUMBER_WORDS:
+        return True
+    letters = sum(c.isalpha() for c in word)
+    return any(c.isdigit() for c in word) and letters <= 2 and not NOT_A_COUNT.match(after)
 
 
 def held_together(rare: Sequence[str], terms: Sequence[str], text: str) -> bool:
