@@ -24,6 +24,7 @@ SEGPROMPT = "SegPrompt: Boosting Open-World Segmentation via Category-level Prom
         ("When is the SegPrompt paper from?", ["date"]),
         ("how old is the spin paper?", ["date"]),
         ("date on the google self-supervised item recommendations paper?", ["date"]),
+        ("LG-ANNA-Embedding report, what day was it posted in the digest?", ["date"]),
         ("Was SegPrompt published in 2023?", ["date"]),
         ("who wrote attention is all you need?", ["authors"]),
         ("Who are the authors of SegPrompt?", ["authors"]),

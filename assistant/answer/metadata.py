@@ -42,7 +42,7 @@ _ASKS = {
         r"|"
         + DATE_LISTED
         # The listing a record comes from: "which day's listing is it from?"
-        + r"|\b(listing|listed)\b|\bwhich\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
+        + r"|\b(listing|listed)\b|\b(which|what)\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
         # "date on the google item recommendations paper?"; not "the date on the model"
         + r"\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b|"
         + LISTING_ASKED
