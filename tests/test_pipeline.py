@@ -854,3 +854,31 @@ def test_a_follow_up_about_it_gives_the_model_only_the_conversation_s_paper(engi
     prompt = model.calls[0][-1]["content"]
     assert "Counting Savanna Wildlife" in prompt and "ZebraNet" not in prompt
     assert [c.title for c in answer.citations] == ["Counting Savanna Wildlife from Drones"]
+
+
+def test_a_paper_holds_the_abbreviation_the_collection_gives_what_it_writes_out(
+    tmp_path, settings, fake_index
+):
+    # "how much on gsm8k over plain SFT?" asks about a paper that writes "supervised
+    # fine-tuning" only; another abstract of the collection abbreviates it.
+    papers = {
+        "Preference Tuning at Scale": (
+            "We compare preference tuning with supervised fine-tuning (SFT) baselines."
+        ),
+        "Masked Thought for Arithmetic": (
+            "Masking tokens beats standard supervised fine-tuning on GSM8K by 5 points."
+        ),
+        "Supervised Learning of Stripes": "We study supervised learning of zebra stripes.",
+        "Contrastive Views": "Image contrastive learning (ICL) aligns two views.",
+    }
+    ingest([write_daily(tmp_path / "a.txt", papers)], settings, index=fake_index, progress=False)
+    search = HybridSearch(fake_index, settings)
+    assert search.chunks.acronyms["sft"] == {"supervised fine tuning"}
+    ids = {hit.title: hit.paper_id for hit in search.search("paper", 10)}
+    words = search.paper_words(list(ids.values()))
+    assert "sft" in words[ids["Masked Thought for Arithmetic"]]
+    # Negatives: a text holding only part of the long form, and one whose words spell
+    # another long form of the same letters.
+    assert "sft" not in words[ids["Supervised Learning of Stripes"]]
+    assert "icl" in words[ids["Contrastive Views"]]
+    assert "icl" not in words[ids["Masked Thought for Arithmetic"]]

@@ -53,6 +53,7 @@ from assistant.answer.policy.concepts import is_clipped, is_everyday
 from assistant.answer.policy.spelling import correct_typos, correction
 from assistant.retrieval.hybrid import (
     PaperHit,
+    collection_acronyms,
     introduced_names,
     owned_names,
     title_abbreviations,
@@ -1622,6 +1623,23 @@ def test_names_a_listing(question, names):
     # What such a question asks about is the rest: "mar14" is no word of any paper.
     rest = without_listing(question, {"Mar 14", "Oct 9"})
     assert (rest != question) is names and not names_a_listing(rest, {"Mar 14", "Oct 9"})
+
+
+@pytest.mark.parametrize(
+    ("text", "acronyms"),
+    [
+        ("We use supervised fine-tuning (SFT).", {"sft": {"supervised fine tuning"}}),
+        ("A chain of thought (CoT) helps.", {"cot": {"chain of thought"}}),
+        ("It beats in-context learning (ICL). Image contrastive learning (ICL) too.",
+         {"icl": {"in context learning", "image contrastive learning"}}),
+        # Negatives: initials that do not spell it, a name with digits, one letter.
+        ("Contrastive Learning (ICL) helps.", {}),
+        ("Label Supervised LLaMA (LS-LLaMA2) wins.", {}),
+        ("a test set (T) holds it", {}),
+    ],
+)  # fmt: skip
+def test_collection_acronyms(text, acronyms):
+    assert collection_acronyms([text]) == acronyms
 
 
 def test_an_abbreviation_names_the_paper_only_when_given_to_its_titles_name():

@@ -24,6 +24,7 @@ from assistant.index.store import READ_PAGE, PaperIndex
 from assistant.retrieval.bm25 import BM25
 from assistant.retrieval.scope import Scope, Selection
 from assistant.text import (
+    HYPHENS,
     WORD,
     build_vocabulary,
     singular,
@@ -100,6 +101,8 @@ class ChunkTable:
     papers: list[str]  # paper ids, in the order of ``introductions``
     introductions: BM25  # per paper: its title and the sentences that state its contribution
     dates: frozenset[str]  # the dates the records carry: the days of the listings
+    # What the collection abbreviates, as it writes it out: "sft" -> {"supervised fine tuning"}
+    acronyms: dict[str, frozenset[str]] = field(default_factory=dict)
     # Scopes resolved and their BM25 masks: a scope is usually kept for several questions,
     # and this table (so this cache) is replaced whole when the index changes.
     scoped: dict[Any, Any] = field(default_factory=dict, compare=False)
@@ -144,6 +147,7 @@ class HybridSearch:
             papers,
             BM25([introduction(metadata, chunks_of_paper[paper]) for paper in papers]),
             frozenset(str(record["date"]) for record in metadata if record.get("date")),
+            collection_acronyms(texts),
         )
         log.info("BM25 over %d chunks built in %.2f s", len(ids), time.perf_counter() - started)
 
@@ -202,11 +206,20 @@ class HybridSearch:
         return " ".join(chunks.texts[p] for p in chunks.chunks_of_paper.get(paper_id, []))
 
     def paper_words(self, paper_ids: list[str]) -> dict[str, set[str]]:
-        """Every word of each paper's indexed text (title and abstract), folded for matching."""
+        """Every word of each paper's indexed text (title and abstract), folded for matching,
+        and the abbreviations the collection gives to what the text writes out ("SFT" of a
+        paper saying "supervised fine-tuning" only)."""
+        acronyms = self.chunks.acronyms
         found = {}
         for paper_id in paper_ids:
             text = self.paper_text(paper_id)
-            found[paper_id] = build_vocabulary([text]) | set(tokenize(text))
+            written = f" {' '.join(spelled_out(text))} "
+            held = [
+                short
+                for short, long_forms in acronyms.items()
+                if any(f" {long} " in written for long in long_forms)
+            ]
+            found[paper_id] = build_vocabulary([text, *held]) | set(tokenize(text))
         return found
 
     def select(self, scope: Scope | None) -> Selection | None:
@@ -534,6 +547,35 @@ ACTING_ON = re.compile(r"\s*[A-Z][a-z]+ing\s", re.ASCII)
 
 # A name and the abbreviation it is given: "Label Supervised LLaMA (LS-LLaMA)".
 ABBREVIATED = re.compile(r"((?:[\w-]+\s+){0,5}[\w-]+)\s*\(([A-Za-z][\w-]{1,20})\)")
+
+
+def spelled_out(text: str) -> list[str]:
+    """A text's words, lower-cased, hyphenated ones in parts: how an abbreviation's long
+    form is matched ("Supervised Fine-Tuning" and "supervised fine tuning" alike)."""
+    return [part for word in WORD.findall(text.lower()) for part in HYPHENS.split(word) if part]
+
+
+def collection_acronyms(texts: list[str]) -> dict[str, frozenset[str]]:
+    """The abbreviations the texts define and the long forms each is given: "supervised
+    fine-tuning (SFT)" -> {"sft": {"supervised fine tuning"}}; "ICL" is "in context
+    learning" in one abstract and "image contrastive learning" in another. A long form is
+    the run of words before the parenthesis whose initials spell the abbreviation
+    ("Contrastive Learning (ICL)" defines nothing). People ask with the short form ("how
+    much on gsm8k over plain SFT?") of a paper that writes only the long one. Hand-written:
+    no library here reads abbreviations from text."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        for match in ABBREVIATED.finditer(text):
+            short = match.group(2)
+            letters = [c.lower() for c in short if c.isalpha()]
+            if not short.isalpha() or not 2 <= len(letters) <= 6:
+                continue
+            words = spelled_out(match.group(1))[-len(letters) :]
+            if len(words) == len(letters) and all(
+                w[0] == c for w, c in zip(words, letters, strict=True)
+            ):
+                seen[short.lower()].add(" ".join(words))
+    return {short: frozenset(long_forms) for short, long_forms in seen.items()}
 
 
 def title_abbreviations(record: dict[str, Any]) -> list[str]:
