@@ -882,3 +882,14 @@ def test_a_paper_holds_the_abbreviation_the_collection_gives_what_it_writes_out(
     assert "sft" not in words[ids["Supervised Learning of Stripes"]]
     assert "icl" in words[ids["Contrastive Views"]]
     assert "icl" not in words[ids["Masked Thought for Arithmetic"]]
+
+
+def test_a_listing_of_alternatives_answers_those_held_and_names_the_one_missing(engine_with):
+    engine, _ = engine_with("Zebra stripes are segmented [1].", quote_first=True)
+    answer = engine.ask("zebra stripes & quokkas papers?")
+    assert answer.intent == "topic" and not answer.abstained
+    assert answer.text.startswith("No indexed paper mentions 'quokkas'.")
+    assert "ZebraNet: Segmenting Zebra Stripes" in [c.title for c in answer.citations]
+    # Negative: a listing of one thing no text holds is refused.
+    refused = engine.ask("quokkas papers?")
+    assert refused.abstained and refused.text.startswith("No indexed paper mentions 'quokkas'")

@@ -45,6 +45,7 @@ from assistant.answer.policy import (
     subject,
     topic_phrase,
     which_of_them,
+    without_alternatives,
     without_listing,
     written,
     written_concepts,
@@ -154,6 +155,11 @@ from assistant.text import build_vocabulary, vocabulary_forms
         ("any earth-observation stuff - remote sensing imagery?", False, Intent.TOPIC),
         ("what do we have on medical imaging (x-rays, etc.)?", False, Intent.TOPIC),
         ("which entries are surveys or reviews?", False, Intent.TOPIC),
+        ("llm safety & jailbreak-ish papers in the collection?", False, Intent.TOPIC),
+        ("recommender systems papers?", False, Intent.TOPIC),
+        # Negatives: the papers of something asked about, a paper named.
+        ("how many papers in the collection?", False, Intent.FACT),
+        ("what do the spin papers report?", False, Intent.FACT),
         ("any papers here on federated learning for hospitals?", False, Intent.TOPIC),
         ("any work on federated finetuning of llms?", False, Intent.TOPIC),
         ("is there anything in the collection on speculative decoding?", False, Intent.TOPIC),
@@ -1623,6 +1629,22 @@ def test_names_a_listing(question, names):
     # What such a question asks about is the rest: "mar14" is no word of any paper.
     rest = without_listing(question, {"Mar 14", "Oct 9"})
     assert (rest != question) is names and not names_a_listing(rest, {"Mar 14", "Oct 9"})
+
+
+@pytest.mark.parametrize(
+    ("topic", "missing", "held"),
+    [
+        ("llm safety & jailbreak-ish papers", ["jailbreak-ish"], "llm safety"),
+        ("LLM safety (jailbreaks, safety degradation, tamper resistance)", ["jailbreaks"],
+         "LLM safety safety degradation tamper resistance"),
+        ("rlhf or kto", ["kto"], "rlhf"),
+        # Negatives: no alternatives, or every one holds the thing missing.
+        ("kto alignment", ["kto"], ""),
+        ("kto or kto-like methods", ["kto"], ""),
+    ],
+)  # fmt: skip
+def test_a_listing_without_the_alternatives_no_text_mentions(topic, missing, held):
+    assert without_alternatives(topic, missing) == held
 
 
 @pytest.mark.parametrize(

@@ -127,21 +127,14 @@ class Engine:
         a topic listing keeps every one that does, up to ``listing_papers``."""
         about = policy.subject(question, intent)
         concepts = self._concepts(about)
-        relevance = policy.judge_relevance(
-            about,
-            hits,
-            self.search.paper_words([hit.paper_id for hit in hits]),
-            concepts,
-            min_coverage=self.settings.min_coverage,
-            min_similarity=self.settings.min_similarity,
-            similarity_margin=self.settings.similarity_margin,
-            limit=(
-                self.settings.listing_papers
-                if intent is Intent.TOPIC
-                else self.settings.answer_papers
-            ),
-            names=self._asked_names(concepts) if intent in NAMES_CHECKED else frozenset(),
-        )
+        relevance = self._judged(about, hits, intent)
+        if intent is Intent.TOPIC and relevance.missing and not relevance.papers:
+            # A listing of alternatives asks for papers on any of them: "llm safety &
+            # jailbreak-ish papers?" is answered with the safety papers, after saying that
+            # no paper mentions jailbreaks.
+            held = policy.without_alternatives(about, relevance.missing)
+            if held and (others := self._judged(held, hits, intent)).papers:
+                relevance = dataclasses.replace(others, missing=relevance.missing)
         thing = policy.named_thing(question) if intent is Intent.FACT else ""
         if thing and relevance.papers:
             # The paper that introduced the thing named answers first: "whats the clip
@@ -214,6 +207,25 @@ class Engine:
             if name:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
+
+    def _judged(self, about: str, hits: list[PaperHit], intent: Intent) -> policy.Relevance:
+        """policy.judge_relevance of ``about`` over ``hits``, with the engine's settings."""
+        concepts = self._concepts(about)
+        return policy.judge_relevance(
+            about,
+            hits,
+            self.search.paper_words([hit.paper_id for hit in hits]),
+            concepts,
+            min_coverage=self.settings.min_coverage,
+            min_similarity=self.settings.min_similarity,
+            similarity_margin=self.settings.similarity_margin,
+            limit=(
+                self.settings.listing_papers
+                if intent is Intent.TOPIC
+                else self.settings.answer_papers
+            ),
+            names=self._asked_names(concepts) if intent in NAMES_CHECKED else frozenset(),
+        )
 
     def _named_first(self, question: str, papers: list[PaperHit]) -> list[PaperHit]:
         """``papers`` with those holding a rare name the question itself writes first: "and
@@ -606,6 +618,8 @@ class Engine:
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
         relevant, notes = relevance.papers, ""
+        if intent is Intent.TOPIC and relevant and relevance.missing:
+            notes = not_found_text(relevance.missing).removesuffix(NOT_FOUND).rstrip() + "\n\n"
         if intent is Intent.FOLLOW_UP and not against_conversation:
             relevant = self._named_first(question, relevant)
         if intent is Intent.FOLLOW_UP and policy.refers_back(question):

@@ -74,6 +74,7 @@ from assistant.answer.policy.concepts import (
     states_count,
     subject,
     topic_phrase,
+    without_alternatives,
     written,
     written_concepts,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "support",
     "topic_phrase",
     "which_of_them",
+    "without_alternatives",
     "without_listing",
     "written",
     "written_concepts",

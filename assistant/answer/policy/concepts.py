@@ -453,6 +453,23 @@ def introduced_by_none(
     return " ".join(names[0]) if names else ""
 
 
+# What joins the alternatives of a listing: "safety & jailbreaks", "safety (jailbreaks,
+# tamper resistance)", "rlhf or dpo", "vision/language".
+ALTERNATIVES = re.compile(r"\s*(?:[,;/()&]|(?<![\w-])(?:and|or)(?![\w-]))\s*", re.IGNORECASE)
+
+
+def without_alternatives(topic: str, missing: Sequence[str]) -> str:
+    """A listing's topic without its alternatives that hold a thing no text mentions
+    (``missing``, as written): "llm safety & jailbreak-ish papers" → "llm safety papers";
+    "" when the topic lists no alternatives, or each holds one."""
+    parts = [part for part in ALTERNATIVES.split(topic) if part.strip()]
+    if len(parts) < 2:
+        return ""
+    unseen = {token for phrase in missing for token in TOKEN.findall(phrase.lower())}
+    kept = [part for part in parts if not set(TOKEN.findall(part.lower())) & unseen]
+    return " ".join(kept) if kept and len(kept) < len(parts) else ""
+
+
 def introduces(name: str, paper_words: set[str]) -> bool:
     """Whether a paper's introduced words (HybridSearch.introduced_words) hold every word of
     ``name`` besides those saying which paper ("the original CLIP" → "clip")."""

@@ -84,7 +84,11 @@ TOPIC = re.compile(
     r"|^\W*any\s+((?!(from|of|in|on|the|by|with|for)\b)[\w-]+\s+){1,3}?"
     r"(stuff|papers|works|studies|research)\b"
     r"|\bwhat\s+(do|does)\s+(we|you|the\s+(collection|corpus|index))\s+have\s+(on|about)\b"
-    r"|^\W*(which|what)\s+entries\b",
+    r"|^\W*(which|what)\s+entries\b"
+    # A topic and the word for papers, nothing else: "llm safety & jailbreak-ish papers in
+    # the collection?", "recommender systems papers?"
+    r"|^\W*(?!(how|what|which|who|when|where|why|is|are|do|does|did|can)\b)([\w&/-]+\s+){1,5}?"
+    r"(papers|stuff)(\s+(in\s+(the|this)\s+(collection|corpus|index|set)|here))?\s*\??\s*$",
     re.IGNORECASE,
 )
 LOOKUP = re.compile(
