@@ -33,6 +33,7 @@ from assistant.answer.policy import (
     mentioned_in_passing,
     missing_concepts,
     name_test,
+    name_words,
     named_in_part,
     named_papers,
     named_thing,
@@ -1629,6 +1630,20 @@ def test_names_a_listing(question, names):
     # What such a question asks about is the rest: "mar14" is no word of any paper.
     rest = without_listing(question, {"Mar 14", "Oct 9"})
     assert (rest != question) is names and not names_a_listing(rest, {"Mar 14", "Oct 9"})
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("crowdsourcing instructions", ["crowdsourcing", "instructions"]),
+        # Negatives: a word saying which paper is no word of its name; a hyphenated name
+        # is one word.
+        ("original bert", ["bert"]),
+        ("the original sentence-bert", ["sentence-bert"]),
+    ],
+)
+def test_name_words(name, words):
+    assert name_words(name) == words
 
 
 @pytest.mark.parametrize(

@@ -174,7 +174,15 @@ class Engine:
                 # The verb of introducing stays in a lookup; "the llama 2 paper" must be
                 # introduced by some paper.
                 asked = question if intent is Intent.LOOKUP else f"introducing {thing}"
-                introduced = self.search.introduced_words([hit.paper_id for hit in hits])
+                ids = [hit.paper_id for hit in hits]
+                introduced = self.search.introduced_words(ids)
+                if intent is not Intent.LOOKUP and len(policy.name_words(thing)) >= 2:
+                    # "the X paper" may name it by words of its title: "natural instructions
+                    # (the crowdsourcing instructions paper)" is "Cross-Task Generalization
+                    # via Natural Language Crowdsourcing Instructions". (A name of one word
+                    # is introduced whole: "the original bert paper" is not Mirror-BERT's.)
+                    naming = self.search.naming_words(ids)
+                    introduced = {i: introduced[i] | naming.get(i, set()) for i in introduced}
                 name = policy.introduced_by_none(
                     concepts,
                     introduced,

@@ -470,12 +470,18 @@ def without_alternatives(topic: str, missing: Sequence[str]) -> str:
     return " ".join(kept) if kept and len(kept) < len(parts) else ""
 
 
+def name_words(name: str) -> list[str]:
+    """A name's words as written, besides those saying which paper ("the original CLIP" →
+    ["CLIP"]); a hyphenated word is one ("sentence-bert")."""
+    return [word for word in WORD.findall(NOT_NAMES.sub(" ", name)) if tokenize(word)]
+
+
 def introduces(name: str, paper_words: set[str]) -> bool:
     """Whether a paper's introduced words (HybridSearch.introduced_words) hold every word of
     ``name`` besides those saying which paper ("the original CLIP" → "clip")."""
     # Whole words as written: "weak-to-strong" is introduced by "Weak-to-Strong
     # Generalization: ...", not by a title holding "weak" and "strong" apart.
-    words = [word for word in WORD.findall(NOT_NAMES.sub(" ", name)) if tokenize(word)]
+    words = name_words(name)
     return bool(words) and all(is_known(word.lower(), paper_words) for word in words)
 
 
