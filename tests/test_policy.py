@@ -404,6 +404,8 @@ def test_is_clipped(word, clipped):
          "compare LC-PLM vs InstructProtein"),
         ("question from my compling class at NYU: which paper studied scan?",
          "which paper studied scan?"),
+        ("for my seminar at KU Leuven next week - what does chessvision hold?",
+         "what does chessvision hold?"),
         # Negatives: a second word that goes on with the question is no place.
         ("for my class at NYU which paper introduced spin?", "which paper introduced spin?"),
         ("my colleague at ETH uses spin for what?", "at ETH uses spin for what?"),

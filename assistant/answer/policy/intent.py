@@ -221,8 +221,11 @@ LAB = re.compile(
     r"|\bmeta['\u2019]s(?![\w-])",
     re.IGNORECASE,
 )
-# A place's second word, taken only where the segment ends: "at TU Delft", "in New York".
-PLACE_END = r"(\s+[\w&.-]+(?=\s*([,.;:!?)]|$)))?"
+# When the asker needs the answer: "next week", "before my 3pm".
+WHEN = r"(next|this)\s+(week|month|monday|tuesday|wednesday|thursday|friday)\b"
+# A place's second word, taken only where the segment ends (or says when): "at TU Delft",
+# "in New York", "at KU Leuven next week".
+PLACE_END = r"(\s+[\w&.-]+(?=\s*([,.;:!?)]|$|\s+" + WHEN + r")))?"
 PERIPHERAL = re.compile(
     r"^\s*(hi|hello|hey|hiya|yo|dear\s+\w+|good\s+(morning|afternoon|evening))\b[\s,!.]*"
     # An answer acknowledged before the next question: "ok and ...", "cool, and ...".
@@ -234,7 +237,7 @@ PERIPHERAL = re.compile(
     r"|\bquick\s+(q|qn|questions?)\b"
     r"|\b(please|pls|plz|thanks|thank\s+you|thx|cheers|quick(ly)?|briefly|concisely|tl;?dr|"
     r"eli5|lmk|let\s+me\s+know|btw|fyi|tbh|imo|imho|asap|lol|lmao|haha|tmrw|tmr|tomorrow|"
-    r"tonight)\b"
+    r"tonight)\b|\b" + WHEN + r"(?!\w)"
     # Words that stress a question, not what it is about: "which one is that exactly?"
     r"|\b(exactly|actually|really|basically|precisely|literally|honestly)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
