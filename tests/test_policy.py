@@ -472,6 +472,8 @@ def test_core_question_keeps_the_part_that_asks(question, core):
         ("where does SPIN get its data?", Intent.FACT, "where does SPIN get its data?"),
         ("STAR authorship model: huggingface link?", Intent.METADATA,
          "STAR authorship model:?"),
+        ("where is the STAR authorship model hosted, hf link?", Intent.METADATA,
+         "where is the STAR authorship model ,?"),
         # A listing is about what its asking part names, not who asks.
         ("for my hospital's AI group (zurich): which papers are about medical imaging?",
          Intent.TOPIC, "which papers are about medical imaging?"),
@@ -1220,6 +1222,7 @@ def test_a_word_no_text_holds_is_set_right_to_the_one_word_a_letter_away(word, m
         ("the vids and imgs", "the videos and images"),
         ("the hrs of audio", "the hours of audio"),
         ("number of multiple choice qs", "number of multiple choice questions"),
+        ("where is it hosted, hf link?", "where is it hosted, huggingface link?"),
         # Kept: a word the collection holds as written ("lora"), a name, a longer word.
         ("lora avgpool perfx", "lora avgpool perfx"),
     ],

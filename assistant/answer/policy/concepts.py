@@ -460,7 +460,7 @@ ALTERNATIVES = re.compile(r"\s*(?:[,;/()&]|(?<![\w-])(?:and|or)(?![\w-]))\s*", r
 
 def without_alternatives(topic: str, missing: Sequence[str]) -> str:
     """A listing's topic without its alternatives that hold a thing no text mentions
-    (``missing``, as written): "llm safety & jailbreak-ish papers" → "llm safety papers";
+    (``missing``, as written): "llm safety & jailbreak-ish papers" → "llm safety";
     "" when the topic lists no alternatives, or each holds one."""
     parts = [part for part in ALTERNATIVES.split(topic) if part.strip()]
     if len(parts) < 2:

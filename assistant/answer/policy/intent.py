@@ -167,7 +167,8 @@ METADATA = re.compile(
 # The words a metadata question asks with, which are not what it asks about.
 METADATA_WORDS = re.compile(
     r"\b(when|what\s+year|which\s+year|year|published|publication|released?|appear(ed|s)?|"
-    r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|link|url|"
+    r"c[ao]me\s+out|who|wrote|written|writers?|authors?|authored|arxiv|id|number|links?|urls?|"
+    r"hosted|hf|huggingface|github|repo|"
     r"doi|date[ds]?|dated|sources?|files?|txt|csv|jsonl?|bib|comes?\s+from|listings?|listed|"
     r"contains?|contained|posted|feeds?|showed\s+up|shows\s+up|ones?|"
     r"day'?s?|daily|weekly|monthly|under|"

@@ -58,6 +58,7 @@ SHORTHAND = {
     "prev": "previous",
     "num": "number",
     "qs": "questions",
+    "hf": "huggingface",
     "ppl": "people",
     "hrs": "hours",
     "hr": "hour",
