@@ -14,7 +14,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.policy.intent import CODE_LINK, DATE_LISTED, LINK_FIRST, LISTING_ASKED
+from assistant.answer.policy.intent import (
+    CODE_LINK,
+    DATE_LISTED,
+    DATE_ON_PAPER,
+    LINK_FIRST,
+    LISTING_ASKED,
+)
 from assistant.records import source_path
 from assistant.retrieval.hybrid import release_links
 
@@ -43,8 +49,8 @@ _ASKS = {
         + DATE_LISTED
         # The listing a record comes from: "which day's listing is it from?"
         + r"|\b(listing|listed)\b|\b(which|what)\s+day\b|\b(date|day)\s+for\b|\bdate\s*\?|"
-        # "date on the google item recommendations paper?"; not "the date on the model"
-        + r"\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b|"
+        + DATE_ON_PAPER
+        + "|"
         + LISTING_ASKED
     ),
     "authors": re.compile(

@@ -134,6 +134,8 @@ DATE_LISTED = (
     r"\b(date|day)\s+(it|they|this|that)\s+(showed\s+up|came\s+out|appeared"
     r"|(was|were)\s+(posted|listed|published|added|released))\b"
 )
+# "date on the google item recommendations paper?"; not "the date on the model".
+DATE_ON_PAPER = r"\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b"
 # The record's listing asked for by name, read alike by the intent (METADATA) and by the
 # record lookup (metadata.py): by its month ("is RAD-DINO in the march list or the
 # october list?"), "which daily list had LLMTune?", "which of the two lists is it on?",
@@ -155,7 +157,7 @@ METADATA = re.compile(
     r"|\b(what|which)\s+(date|day'?s?|file|listing|source\s+file)\b|\bsource\s+file\b"
     # "which daily papers file contains X?", "X - date in the collection?"
     r"|\b(what|which)\s+([\w-]+\s+){1,3}?(file|listing)\b(?!\s*(formats?|types?|sizes?|systems?))"
-    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|\bdate\s+on\s+(the\s+)?([\w'-]+\s+){0,6}?paper\b"
+    r"|\b(listing|listed)\b|\b(date|day)\s+(of|for)\b|" + DATE_ON_PAPER + r""
     # "the link to the medprompt paper + the date it showed up in the feed"
     r"|\b(link|url)\s+(to|for)\s+the\s+([\w-]+\s+){0,4}?paper\b"
     # A link asked first ("url for ..."); where its code is released: "got a github

@@ -75,24 +75,24 @@ SHORTHAND = {
 SHORTHAND_WORD = re.compile(r"(?<![\w/])(w/o|w/|b/c)(?![\w/])|\b[a-z]+\b", re.IGNORECASE)
 
 
+def _dropped_or_added(word: str) -> set[str]:
+    """The words one letter dropped from ``word`` or added to it."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {a + b[1:] for a, b in splits if b} | {a + c + b for a, b in splits for c in LETTERS}
+
+
 def _edits(word: str) -> set[str]:
+    """The words one edit away: a letter dropped, added, changed or two swapped."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return (
-        {a + b[1:] for a, b in splits if b}
-        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        _dropped_or_added(word)
+        | _swaps(word)
         | {a + c + b[1:] for a, b in splits if b for c in LETTERS}
-        | {a + c + b for a, b in splits for c in LETTERS}
     )
 
 
 def _swaps(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-
-
-def _dropped_or_added(word: str) -> set[str]:
-    """The words one letter dropped from ``word`` or added to it."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return {a + b[1:] for a, b in splits if b} | {a + c + b for a, b in splits for c in LETTERS}
 
 
 # The shortest word set right to a word of the collection: "chesvision" is ChessVision,
