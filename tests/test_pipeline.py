@@ -8,7 +8,7 @@ from assistant.answer.engine import Engine
 from assistant.answer.evidence import short_title
 from assistant.answer.history import asked_about, prose_history, retrieval_query, trim_history
 from assistant.answer.policy import Intent, classify, is_planted_instruction
-from assistant.answer.prompts import NOT_FOUND
+from assistant.answer.prompts import CANNOT_COMPARE, NOT_FOUND
 from assistant.answer.result import Answer
 from assistant.index.ingest import ingest
 from assistant.retrieval.hybrid import HybridSearch
@@ -186,12 +186,35 @@ def test_a_side_written_with_a_shorthand_no_text_holds_is_found_by_its_other_wor
 
 
 def test_a_comparison_says_which_side_is_not_in_the_collection(engine_with):
+    # The comparison cannot be made, so it is refused; what the collection holds on the
+    # other side is still shown, cited.
     engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
     answer = engine.ask("Which works better, ZebraNet or FlashAttention?")
-    assert answer.intent == "comparison" and not answer.abstained
-    assert answer.text.startswith("No indexed paper mentions 'FlashAttention'.")
-    assert NOT_FOUND not in answer.text  # the other side is answered
+    assert answer.intent == "comparison" and answer.abstained
+    assert answer.text.startswith(f"No indexed paper mentions 'FlashAttention'. {CANNOT_COMPARE}")
+    assert NOT_FOUND not in answer.text  # the other side is shown
     assert [c.title for c in answer.citations] == ["ZebraNet: Segmenting Zebra Stripes"]
+    # With the evidence quoted first the model is not asked: what it wrote of the
+    # missing side could only be invented.
+    engine, model = engine_with("FlashAttention is faster [1].", quote_first=True)
+    answer = engine.ask("flashattention vs zebranet: which is faster?")
+    assert answer.abstained and model.calls == []
+    assert answer.quotes[0]["title"] == "ZebraNet: Segmenting Zebra Stripes"
+    assert "faster" not in answer.text.split(CANNOT_COMPARE)[1]
+    # Negative: both sides held, answered.
+    answer = engine.ask("zebranet vs the drone wildlife counter: which is more accurate?")
+    assert not answer.abstained and CANNOT_COMPARE not in answer.text
+
+
+def test_a_side_named_by_one_title_s_words_beside_an_unknown_one_is_that_paper(engine_with):
+    # "swdc" no text holds; "wildlife" is in one title only: that paper is the side.
+    engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    answer = engine.ask("compare zebranet and swdc wildlife")
+    assert not answer.abstained
+    assert "Counting Savanna Wildlife from Drones" in [c.title for c in answer.citations]
+    # Negative: words no title holds leave the side missing.
+    answer = engine.ask("compare zebranet and swdc photographs")
+    assert answer.abstained and answer.text.startswith("No indexed paper mentions 'swdc")
 
 
 def test_a_metadata_question_is_answered_from_the_record(engine_with):

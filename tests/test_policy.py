@@ -52,7 +52,7 @@ from assistant.answer.policy import (
     written_concepts,
 )
 from assistant.answer.policy.concepts import is_clipped, is_everyday
-from assistant.answer.policy.spelling import correct_typos, correction
+from assistant.answer.policy.spelling import correct_typos, correction, two_for_to
 from assistant.retrieval.hybrid import (
     PaperHit,
     collection_acronyms,
@@ -950,7 +950,7 @@ def test_a_negation_the_source_makes_is_supported():
          "do it?", ["HFT", "CoFiTune", "LoRAMoE"]),
         # "their approaches" points at sides named before: not a side.
         ("NNetnav and RCI both report on MiniWoB++ - how do their approaches differ?",
-         ["NNetnav", "RCI report"]),
+         ["NNetnav", "RCI"]),
         ("RAD-DINO says drop language supervision, while the 'making the most of text "
          "semantics' paper doubles down on text. how do their arguments differ?",
          ["RAD-DINO says drop language supervision", "making the most of text semantics"]),
@@ -1000,6 +1000,21 @@ def test_a_negation_the_source_makes_is_supported():
         ("which is better, fine-tuning or putting stuff in the prompt? compare what the "
          "agriculture RAG-vs-finetuning paper and the low-resource code paper found",
          ["agriculture RAG-vs-finetuning", "low-resource code"]),
+        # "both" after the things compared starts what they do; a side ends at "paper";
+        # a parenthesis holding a comma glosses; "can u" asks, naming nothing.
+        ("SuperHF and OpenChat both try to get away from PPO-style RL. what does each do?",
+         ["SuperHF", "OpenChat"]),
+        ("both NBPO (sampler design) and the MNAR unbiased recommender paper deal w/ "
+         "implicit feedback. what problem is each fixing?",
+         ["NBPO (sampler design)", "MNAR unbiased recommender paper"]),
+        ("compare what the agriculture rag-vs-ft paper and the low-resource code generation "
+         "(R, Racket) paper concluded", ["agriculture rag-vs-ft", "low-resource code generation"]),
+        ("can u compare the original openai w2s paper, the debate one, and the 'beyond "
+         "accuracy' pilot study?", ["original w2s paper", "debate", "beyond accuracy"]),
+        # Negatives: "both of" is no predicate; "paper" before a title in quotes keeps it.
+        ("compare both of SuperHF and OpenChat", ["SuperHF", "OpenChat"]),
+        ("rad-dino vs the VLP paper 'making the most of text semantics'",
+         ["rad-dino", "making the most of text semantics"]),
     ],
 )  # fmt: skip
 def test_comparison_sides(question, sides):
@@ -1047,6 +1062,9 @@ def test_sides_named_after_the_words_that_point_at_them(question, sides, shared)
         # Something of the named paper's set against another thing: about that paper.
         ("whats the clip paper's zero-shot imagenet result vs resnet-50?", True),
         ("the SPIN paper's data needs vs DPO: how do they differ?", False),
+        # A paper named by its title set against another: two papers.
+        ("rad-dino vs the biomedical VLP paper ('making the most of text semantics'): does "
+         "language supervision help?", False),
     ],
 )  # fmt: skip
 def test_a_message_with_vs_may_ask_about_one_paper(question, one):
@@ -1187,6 +1205,23 @@ ENGLISH = frozenset({"the", "introduced", "flora", "gist", "list", "fist", "pape
 )
 def test_typo_correction(word, meant):
     assert correction(word, COLLECTION.__contains__, ENGLISH) == meant
+
+
+@pytest.mark.parametrize(
+    ("word", "meant"),
+    [
+        ("w2s", "weak-to-strong"),  # the one "w...-to-s..." word the collection holds
+        ("W2S", "weak-to-strong"),
+        # Negatives: no word fits, two do, or it is no "x2y" word.
+        ("t2x", None),
+        ("s2s", None),  # "sequence-to-sequence" and "speech-to-speech" both fit
+        ("gpt2", None),
+        ("2s", None),
+    ],
+)
+def test_two_for_to(word, meant):
+    vocabulary = {"weak-to-strong", "sequence-to-sequence", "speech-to-speech", "text-to-image"}
+    assert two_for_to(word, vocabulary) == meant
 
 
 TEXT_WORDS = {"chessvision", "process", "lora", "mistral", "tokenizer", "tokenized"}

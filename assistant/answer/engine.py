@@ -26,6 +26,7 @@ from assistant.answer.history import (
 from assistant.answer.metadata import asked_fields, metadata_answer
 from assistant.answer.policy import Intent
 from assistant.answer.prompts import (
+    CANNOT_COMPARE,
     NOT_FOUND,
     Prompts,
     not_about_text,
@@ -322,6 +323,7 @@ class Engine:
             lambda word: policy.is_known(word, vocabulary),
             common_words(),
             vocabulary.__contains__,
+            vocabulary,
         )
 
     def find(
@@ -514,10 +516,27 @@ class Engine:
                 papers = [
                     max(hits, key=lambda h: policy.coverage(relevance.concepts, words[h.paper_id]))
                 ]
+            # A side named with a word no text holds beside words that one title alone
+            # holds ("the 'w2s beyond accuracy' pilot study", "oasst conversations"): that
+            # paper. One the rest of whose words many titles hold ("kto (kahneman-tversky
+            # optimization)") stays missing.
+            if not papers and relevance.missing:
+                unseen = {word for phrase in relevance.missing for word in tokenize(phrase)}
+                held = set(tokenize(side)) - unseen
+                titled = self.search.titled(held, within) if held else []
+                if len(titled) == 1:
+                    only = frozenset(titled)
+                    papers = self.search.search(side, 1, within=only)
+            # A side of several words its title holds goes to that paper first: "weak-to-
+            # strong beyond accuracy" is "Weak-to-Strong Generalization beyond Accuracy:
+            # ...", not the weak-to-strong paper ranked above it. (A one-word name is found
+            # by who introduced it: "clip" is not "Enhancing CLIP with CLIP".)
+            if len(wanted := set(tokenize(side))) >= 2:
+                papers = sorted(papers, key=lambda hit: not wanted <= set(tokenize(hit.title)))
             # Each side is another paper: "the debate paper" and "the original openai
             # weak-to-strong generalization setup" both find Debate first.
             taken = {hit.paper_id for hit in found}
-            if not papers:
+            if not papers and relevance.missing:
                 absent.append(side)
             elif paper := next((hit for hit in papers if hit.paper_id not in taken), None):
                 found.append(paper)
@@ -625,7 +644,7 @@ class Engine:
             judged = asked_about(core, history, follows=True)
             evidence_for = retrieval_query(core, history, follows=True)
         relevance = self.relevance(judged, hits, intent)
-        relevant, notes = relevance.papers, ""
+        relevant, notes, absent = relevance.papers, "", []
         if intent is Intent.TOPIC and relevant and relevance.missing:
             notes = not_found_text(relevance.missing).removesuffix(NOT_FOUND).rstrip() + "\n\n"
         if intent is Intent.FOLLOW_UP and not against_conversation:
@@ -663,13 +682,15 @@ class Engine:
             relevance = dataclasses.replace(relevance, uncounted=" ".join(counted[0]))
             relevant = []
         if intent is Intent.COMPARISON:
-            sides, absent = self._sides(question, within)
-            if len(sides) + len(absent) >= 2:
+            sides, lacking = self._sides(question, within)
+            if len(sides) + len(lacking) >= 2:
                 relevant = sides
                 chosen = {side.paper_id for side in sides}
                 hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
-                if absent and sides:  # the side found is answered, after what is not
-                    notes = not_found_text(absent).removesuffix(NOT_FOUND).rstrip() + "\n\n"
+                if lacking and sides:  # what is not held is said, then what the rest says
+                    absent = lacking
+                    missing = not_found_text(absent).removesuffix(NOT_FOUND).rstrip()
+                    notes = f"{missing} {CANNOT_COMPARE}\n\n"
         if not relevant:
             text = not_found_text(
                 relevance.missing,
@@ -765,6 +786,11 @@ class Engine:
         in_passing = bool(quoted and passing)
         if in_passing:
             prefix += not_about_text(passing) + "\n\n"
+        # Neither a name only mentioned in passing nor a comparison with a side the
+        # collection lacks ("kto vs dpo") is answered: what the collection holds is quoted,
+        # and the model is not asked, since what it wrote of the missing part would be
+        # invented.
+        unanswered = in_passing or bool(absent)
         if opening := prefix + "".join(writer.quote(source) for source in quoted):
             timings["first_text_ms"] = _ms(started)
             if quoted:
@@ -772,7 +798,7 @@ class Engine:
             yield opening
         pieces, first_token_at, context_tokens = 0, None, 0
         # A lookup's titles and quote, a listing's quoted papers answer them: no model.
-        if intent not in (Intent.LOOKUP, Intent.TOPIC) and not in_passing:
+        if intent not in (Intent.LOOKUP, Intent.TOPIC) and not (unanswered and quoted):
             waiting = time.perf_counter()
             with self._generating:
                 timings["model_wait_ms"] = _ms(waiting)
@@ -839,13 +865,13 @@ class Engine:
         yield Answer(
             asked,
             prefix + writer.text,
-            in_passing,
-            "abstain" if in_passing else "lookup" if intent is Intent.LOOKUP else "answer",
+            unanswered,
+            "abstain" if unanswered else "lookup" if intent is Intent.LOOKUP else "answer",
             writer.citations(),
             hits,
             sources,
             timings,
-            papers_label="Closest matches" if in_passing else "Retrieved papers",
+            papers_label="Closest matches" if unanswered else "Retrieved papers",
             intent=intent,
             prose=writer.text or listed,
             claims=writer.claims_shown(),

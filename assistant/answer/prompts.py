@@ -16,6 +16,8 @@ from assistant.retrieval.scope import Scope, Selection
 # that exit on 26 of 82 answerable questions whose evidence held the answer, while
 # the code's own check (relevance.py) already abstains on 13 of 15 unanswerable ones.
 NOT_FOUND = "The paper collection does not answer this question."
+# Said after naming the side of a comparison that no indexed paper mentions.
+CANNOT_COMPARE = "So the collection cannot make this comparison; what it holds on the rest:"
 
 
 def not_found_text(

@@ -185,6 +185,16 @@ class HybridSearch:
             and (record := chunks.metadata[positions[0]])
         }
 
+    def titled(self, words: set[str], within: frozenset[str] | None = None) -> list[str]:
+        """The papers whose title holds every one of ``words`` (tokenized)."""
+        chunks = self.chunks
+        return [
+            paper_id
+            for paper_id, positions in chunks.chunks_of_paper.items()
+            if (within is None or paper_id in within)
+            and words <= set(tokenize(chunks.metadata[positions[0]].get("title", "")))
+        ]
+
     @property
     def listing_dates(self) -> frozenset[str]:
         """The dates the records carry ("Mar 14", "Oct 9"): the days of the listings."""

@@ -13,7 +13,8 @@ from assistant.text import tokenize, whole_words
 # A title written out in quotes, or a parenthesis of three words or more: each names one
 # side whole, whatever "and", "of" or "with" it holds.
 QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c](.+?)['\"\u2019\u201d](?!\w)")
-PARENTHESIS = re.compile(r"\(([^()]*\s[^()]*\s[^()]*)\)")
+# (and one holding a comma: "the low-resource code generation (R, Racket) paper")
+PARENTHESIS = re.compile(r"\(([^()]*\s[^()]*\s[^()]*|[^()]*,[^()]*)\)")
 # "A vs B vs C" splits only at "vs": the sides may hold "with" ("Enhancing CLIP with CLIP").
 VERSUS = re.compile(r"\s*(?<![\w-])(?:vs\.?|versus)(?![\w-])\s*", re.IGNORECASE)
 # Otherwise what joins the things compared: "A and B", "A or B", "A with B", "A to B"
@@ -33,7 +34,7 @@ TAIL = whole_words(
 COMPARISON_WORDS = re.compile(
     r"(?<![\w-])(compare[ds]?|comparing|comparison|differ(s|ence|ences)?|contrast(ing)?|"
     r"which(\s+one)?|works|performs|better|best|worse|more|less|between|how|does|do|is|are|"
-    r"what|the|of|both|each|one|ones)(?![\w-])",
+    r"what|the|of|both|each|one|ones|can|could|would|you|u|pls|please)(?![\w-])",
     re.IGNORECASE,
 )
 # Words saying that a segment compares.
@@ -68,11 +69,21 @@ PAPER_NAMED = re.compile(
 )
 
 
+# "A and B both try to ...": what follows "both" says what they do, and names no side.
+BOTH_DO = re.compile(r"(?<=\w)\s+(?:both|each|all\s+three)\s+(?!of\b)\w.*$", re.IGNORECASE)
+# "the MNAR unbiased recommender paper deal w/ implicit feedback": a side ends at the
+# word naming it a paper (unless the paper's title follows, held: "the CLIP paper ('...')").
+PAPER_THEN = re.compile(
+    rf"(?<=\w)\s+(paper|study|report|survey)\s+(?!{PLACEHOLDER})\w.*$", re.IGNORECASE
+)
+
+
 def _sides_of(text: str) -> list[str]:
     """The sides a piece of text joins: at "vs" when it has one, else at and/or/with/to.
     After the last "vs", a comma ends the things compared ("A vs B vs C, all three fight
     forgetting" compares A, B and C); ", and" goes on with them."""
     listed = False
+    text = BOTH_DO.sub("", text)
     if VERSUS.search(text):
         parts = VERSUS.split(text)
         parts[-1] = SIDES_END.split(parts[-1], maxsplit=1)[0]
@@ -84,7 +95,7 @@ def _sides_of(text: str) -> list[str]:
     for part in parts:
         if listed and sides and ASKING.match(part):
             break  # "X in the esmfold paper, and how does esmfold compare to ...?"
-        words = " ".join(COMPARISON_WORDS.sub(" ", part).split())
+        words = " ".join(COMPARISON_WORDS.sub(" ", PAPER_THEN.sub(r" \1", part)).split())
         side = TAIL.sub("", words).strip(" ?.!:'\"")
         if tokenize(side) and not POINTING.search(side) and not ASKED_OF_THEM.search(side):
             sides.append(side)
@@ -264,6 +275,11 @@ def asks_about_one(question: str) -> bool:
         return False
     words = set(tokenize(thing))
     sides = comparison_sides(question)
+    # A side written as a title ("the biomedical VLP paper ('making the most of text
+    # semantics')") is a paper: the message sets two papers side by side.
+    titles = {title.strip() for title in QUOTED.findall(question) + PARENTHESIS.findall(question)}
+    if len(sides) >= 2 and any(side in titles for side in sides):
+        return False
     # A side that is something of the named paper's ("the clip paper's zero-shot result vs
     # resnet-50") sets that paper's finding against another: still a question about it.
     if any(words & set(tokenize(side)) and PAPERS_OWN.search(side) for side in sides):

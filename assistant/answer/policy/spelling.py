@@ -19,7 +19,7 @@ real name is never rewritten into a word it is not:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterable, Set
 
 from assistant.text import STOPWORDS, WORD
 
@@ -138,20 +138,47 @@ def correction(
     return swapped[0] if len(swapped) == 1 else None
 
 
+# "w2s", "t2i": the chat shorthand for "weak-to-strong", "text-to-image".
+TWO_FOR_TO = re.compile(r"(?<![\w-])([a-z]+)2([a-z]+)(?![\w-])", re.IGNORECASE)
+
+
+def two_for_to(word: str, vocabulary: Iterable[str]) -> str | None:
+    """The one hyphenated word of the collection that ``word``, written "x2y", shortens:
+    "w2s" is "weak-to-strong" when that is the only word "w...-to-s..." the collection
+    holds; None when no word or several do."""
+    parts = TWO_FOR_TO.fullmatch(word)
+    if not parts:
+        return None
+    start, end = parts.group(1).lower(), parts.group(2).lower()
+    written = re.compile(rf"{start}[a-z]*-to-{end}[a-z]*")
+    found = {w for w in vocabulary if written.fullmatch(w)}
+    return found.pop() if len(found) == 1 else None
+
+
 def correct_typos(
     question: str,
     in_collection: Callable[[str], bool],
     common_words: Set[str],
     in_text: Callable[[str], bool] | None = None,
+    vocabulary: Iterable[str] = (),
 ) -> str:
-    """``question`` with its typos set right (``correction``), the rest as written."""
+    """``question`` with its typos set right (``correction``), "x2y" shorthand written out
+    as the collection writes it (``two_for_to``), the rest as written."""
 
     def fix(match: re.Match[str]) -> str:
         return correction(match.group(), in_collection, common_words, in_text) or match.group()
+
+    def spell_out(match: re.Match[str]) -> str:
+        word = match.group()
+        if in_text is not None and in_text(word.lower()):
+            return word
+        return two_for_to(word, vocabulary) or word
 
     def write_out(match: re.Match[str]) -> str:
         word = match.group()
         meant = SHORTHAND.get(word.lower())
         return meant if meant and not in_collection(word.lower()) else word
 
+    if TWO_FOR_TO.search(question):
+        question = TWO_FOR_TO.sub(spell_out, question)
     return WORD.sub(fix, SHORTHAND_WORD.sub(write_out, question))
