@@ -536,6 +536,9 @@ class Engine:
             # Each side is another paper: "the debate paper" and "the original openai
             # weak-to-strong generalization setup" both find Debate first.
             taken = {hit.paper_id for hit in found}
+            # Missing is said only of a side with a word no text holds; one whose words
+            # the collection all holds but no paper covers ("get away") was misread as a
+            # side, and is left out rather than reported missing.
             if not papers and relevance.missing:
                 absent.append(side)
             elif paper := next((hit for hit in papers if hit.paper_id not in taken), None):
@@ -687,8 +690,9 @@ class Engine:
                 relevant = sides
                 chosen = {side.paper_id for side in sides}
                 hits = sides + [hit for hit in hits if hit.paper_id not in chosen]
-                if lacking and sides:  # what is not held is said, then what the rest says
+                if sides:  # what is not held is said, then what the rest says
                     absent = lacking
+                if absent:
                     missing = not_found_text(absent).removesuffix(NOT_FOUND).rstrip()
                     notes = f"{missing} {CANNOT_COMPARE}\n\n"
         if not relevant:

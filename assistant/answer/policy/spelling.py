@@ -179,6 +179,5 @@ def correct_typos(
         meant = SHORTHAND.get(word.lower())
         return meant if meant and not in_collection(word.lower()) else word
 
-    if TWO_FOR_TO.search(question):
-        question = TWO_FOR_TO.sub(spell_out, question)
+    question = TWO_FOR_TO.sub(spell_out, question)
     return WORD.sub(fix, SHORTHAND_WORD.sub(write_out, question))
