@@ -206,6 +206,19 @@ def test_a_comparison_says_which_side_is_not_in_the_collection(engine_with):
     assert not answer.abstained and CANNOT_COMPARE not in answer.text
 
 
+def test_a_side_of_alternatives_the_other_side_s_paper_speaks_of_is_not_missing(engine_with):
+    # "parkcam" no text holds, but "rangers", its alternative, is in ZebraNet's own text:
+    # the comparison is there to quote, so it is not refused.
+    engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")
+    asked = "zebranet vs rangers / parkcam on the savanna benchmark: how much better are the {}?"
+    answer = engine.ask(asked.format("zebra stripe masks"))
+    assert not answer.abstained and CANNOT_COMPARE not in answer.text
+    assert "ZebraNet: Segmenting Zebra Stripes" in [c.title for c in answer.citations]
+    # Negative: no alternative is held, so the side is missing.
+    answer = engine.ask(asked.replace("rangers", "zoocam").format("zebra stripe masks"))
+    assert answer.abstained and CANNOT_COMPARE in answer.text
+
+
 def test_a_side_named_by_one_title_s_words_beside_an_unknown_one_is_that_paper(engine_with):
     # "swdc" no text holds; "wildlife" is in one title only: that paper is the side.
     engine, _ = engine_with("ZebraNet improves mask accuracy by 7.5 points.")

@@ -52,7 +52,7 @@ from assistant.answer.policy import (
     written_concepts,
 )
 from assistant.answer.policy.concepts import is_clipped, is_everyday
-from assistant.answer.policy.spelling import correct_typos, correction, two_for_to
+from assistant.answer.policy.spelling import correct_typos, correction, joined, two_for_to
 from assistant.retrieval.hybrid import (
     PaperHit,
     collection_acronyms,
@@ -452,6 +452,15 @@ def test_is_clipped(word, clipped):
         # Words that only stress the question.
         ("STARLING paper - which one is that exactly?", "STARLING paper which one is that ?"),
         ("what does spin actually do?", "what does spin do?"),
+        # The asker's group and where it is; where the asker heard of it; the gist asked.
+        ("our bio-ML group at EMBL wants LM papers for proteins",
+         "wants LM papers for proteins"),
+        ("saw a tweet that embeddings can't represent all top-k sets. is that paper here",
+         "embeddings can't represent all top-k sets. is that paper here"),
+        ("afrolm - what's the gist?", "afrolm"),
+        # Negatives: a group that is the subject; a gist that is what is asked about.
+        ("any paper on safety in our lab?", "any paper on safety in our lab?"),
+        ("whats the gist token compression method?", "whats the gist token compression method?"),
     ],
 )  # fmt: skip
 def test_core_question_keeps_the_part_that_asks(question, core):
@@ -661,6 +670,24 @@ def test_missing_concepts_are_named_as_written():
              Concept("proof", 2.0, True)]  # fmt: skip
     assert missing_concepts(found, question) == ["Sourdough Loaf"]
     assert missing_concepts([Concept("proof", 2.0, True)], question) == []
+
+
+def test_a_follow_up_s_missing_things_are_those_it_writes():
+    # Judged with its conversation's words ("afrolm - what's the gist" before it), a
+    # follow-up lacks only what it asks itself: "gist" was the first question's.
+    judged = "afrolm gist which baselines did it beat?"
+    found = [Concept("afrolm", 6.0, True), Concept("gist", 6.0, False, True),
+             Concept("baselines", 2.0, True)]  # fmt: skip
+    words = {"close paper": {"afrolm", "baselines"}}
+    hits = [hit("Close Paper", 0.6)]
+    options = dict(min_coverage=0.3, min_similarity=0.3, similarity_margin=0.1, limit=3)
+    relevance = judge_relevance(judged, hits, words, found, **options,
+                                written_in="which baselines did it beat?")  # fmt: skip
+    assert relevance.missing == [] and [h.title for h in relevance.papers] == ["Close Paper"]
+    # Negative: a thing the follow-up itself writes is still missing.
+    relevance = judge_relevance(judged, hits, words, found, **options,
+                                written_in="and the gist?")  # fmt: skip
+    assert relevance.missing == ["gist"] and relevance.papers == []
 
 
 def test_a_hyphenated_name_with_a_part_no_text_holds_is_missing_whole():
@@ -1224,6 +1251,24 @@ def test_two_for_to(word, meant):
     assert two_for_to(word, vocabulary) == meant
 
 
+@pytest.mark.parametrize(
+    ("word", "meant"),
+    [
+        ("afro-lm", "afrolm"),  # "afro" no text holds; "afrolm" one does
+        ("Afro-LM", "afrolm"),
+        # Negatives: parts the texts hold, a hyphenated word they hold, nothing joined.
+        ("pseudo-labeling", None),
+        ("reward-bench", None),
+        ("w2v-bert", None),
+        ("zebra-xyz", None),
+    ],
+)
+def test_a_hyphenated_name_is_joined_as_the_collection_writes_it(word, meant):
+    held = {"afrolm", "pseudo", "labeling", "pseudolabeling", "reward", "bench", "rewardbench",
+            "w2v-bert", "w2vbert", "lm"}  # fmt: skip
+    assert joined(word, held.__contains__) == meant
+
+
 TEXT_WORDS = {"chessvision", "process", "lora", "mistral", "tokenizer", "tokenized"}
 
 
@@ -1349,6 +1394,10 @@ def test_a_name_is_introduced_by_some_paper_when_one_introduces_all_its_words():
     apart = {"strong", "model", "models", "deceive", "weak", "generalization"}
     assert introduces("weak-to-strong generalization", whole)
     assert not introduces("weak-to-strong generalization", apart)
+    # ... even when the title holds every part: "Supervised Chain of Thought" does not
+    # introduce "chain-of-thought" ("the original chain-of-thought paper").
+    assert not introduces("original chain-of-thought", {"supervised", "chain", "of", "thought"})
+    assert introduces("original chain-of-thought", {"chain-of-thought", "chain", "thought"})
 
 
 def test_the_paper_asked_for_as_the_origin_must_introduce_its_whole_name():
@@ -1544,6 +1593,9 @@ def test_described_around_an_unseen_name(concepts, held, similarity, expected):
         ("in the original llava paper, how did they generate the data?", "original llava"),
         ("in wei et al's chain-of-thought prompting paper, what model size?",
          "chain-of-thought prompting"),
+        # "original" standing for "the"; "the actual X paper" after the question
+        ("original bert paper glue score for bert-large?", "bert"),
+        ("hubert WER on test-other? the actual hubert paper number", "actual hubert"),
         # No paper named as the subject.
         ("whats the range of improvement they report?", ""),  # "report", the verb
         ("how does the model do on gsm8k?", ""),
@@ -1640,6 +1692,9 @@ def test_which_of_them():
         ("what did the hubert paper itself propose?", True),
         ("how many tokens was llama 2 trained on according to its own paper", True),
         ("the rag paper by lewis et al 2020: rag-sequence or rag-token?", True),
+        # "actual", and said after the question
+        ("hubert WER on test-other after 960h? the actual hubert paper number", True),
+        ("original bert paper glue score for bert-large?", True),
         # The original of something else, or no paper asked for: no origin asked.
         ("how big was the drop vs the original test set?", False),
         ("how many image-text pairs was the original CLIP trained on", False),

@@ -122,13 +122,18 @@ class Engine:
         return self._generating.locked()
 
     def relevance(
-        self, question: str, hits: list[PaperHit], intent: Intent = Intent.FACT
+        self,
+        question: str,
+        hits: list[PaperHit],
+        intent: Intent = Intent.FACT,
+        written_in: str = "",
     ) -> policy.Relevance:
         """Which retrieved papers cover the question's key concepts (policy.py decides);
-        a topic listing keeps every one that does, up to ``listing_papers``."""
+        a topic listing keeps every one that does, up to ``listing_papers``.
+        ``written_in``: where a missing thing must be written (policy.judge_relevance)."""
         about = policy.subject(question, intent)
         concepts = self._concepts(about)
-        relevance = self._judged(about, hits, intent)
+        relevance = self._judged(about, hits, intent, written_in)
         if intent is Intent.TOPIC and relevance.missing and not relevance.papers:
             # A listing of alternatives asks for papers on any of them: "llm safety &
             # jailbreak-ish papers?" is answered with the safety papers, after saying that
@@ -217,7 +222,9 @@ class Engine:
                 return policy.Relevance([], [], relevance.best_coverage, name, tuple(concepts))
         return relevance
 
-    def _judged(self, about: str, hits: list[PaperHit], intent: Intent) -> policy.Relevance:
+    def _judged(
+        self, about: str, hits: list[PaperHit], intent: Intent, written_in: str = ""
+    ) -> policy.Relevance:
         """policy.judge_relevance of ``about`` over ``hits``, with the engine's settings."""
         concepts = self._concepts(about)
         return policy.judge_relevance(
@@ -234,6 +241,7 @@ class Engine:
                 else self.settings.answer_papers
             ),
             names=self._asked_names(concepts) if intent in NAMES_CHECKED else frozenset(),
+            written_in=written_in,
         )
 
     def _named_first(self, question: str, papers: list[PaperHit]) -> list[PaperHit]:
@@ -543,6 +551,21 @@ class Engine:
                 absent.append(side)
             elif paper := next((hit for hit in papers if hit.paper_id not in taken), None):
                 found.append(paper)
+        if absent and found:
+            # A side of alternatives ("w2v-bert vs hubert / wav2vec2") that a paper found
+            # for another side itself speaks of ("compared to ... wav2vec 2.0 and HuBERT")
+            # is compared there, though one alternative is written as no text writes it.
+            words = self.search.paper_words([hit.paper_id for hit in found])
+
+            def spoken_of(side: str) -> bool:
+                alternatives = [terms for part in side.split("/") if (terms := tokenize(part))]
+                return len(alternatives) >= 2 and any(
+                    all(policy.is_known(term, words[hit.paper_id]) for term in terms)
+                    for terms in alternatives
+                    for hit in found
+                )
+
+            absent = [side for side in absent if not spoken_of(side)]
         for side in sides:
             if name := policy.which_of_them(side, shared):
                 if hit := self._one_of_them(name, found, within):
@@ -642,11 +665,12 @@ class Engine:
         timings: dict[str, float] = {"retrieval_ms": _ms(started)}
         # A follow-up is about what the conversation was about: judged with its words.
         judged = evidence_for = about
+        written_in = ""
         if intent is Intent.FOLLOW_UP:
-            core = policy.core_question(question)
+            written_in = core = policy.core_question(question)
             judged = asked_about(core, history, follows=True)
             evidence_for = retrieval_query(core, history, follows=True)
-        relevance = self.relevance(judged, hits, intent)
+        relevance = self.relevance(judged, hits, intent, written_in)
         relevant, notes, absent = relevance.papers, "", []
         if intent is Intent.TOPIC and relevant and relevance.missing:
             notes = not_found_text(relevance.missing).removesuffix(NOT_FOUND).rstrip() + "\n\n"

@@ -357,7 +357,7 @@ DESCRIBED_BY_ARTICLE = re.compile(r"\s*(?:a|an)\s", re.IGNORECASE)
 # The words that say which paper ("the original CLIP paper"), not what it is called.
 NOT_NAMES = whole_words(
     "original", "famous", "first", "second", "third", "recent", "well-known", "seminal",
-    "classic", "same", "whole", "main", "big", "other",
+    "classic", "same", "whole", "main", "big", "other", "actual", "real", "official",
 )  # fmt: skip
 
 
@@ -482,7 +482,7 @@ def introduces(name: str, paper_words: set[str]) -> bool:
     # Whole words as written: "weak-to-strong" is introduced by "Weak-to-Strong
     # Generalization: ...", not by a title holding "weak" and "strong" apart.
     words = name_words(name)
-    return bool(words) and all(is_known(word.lower(), paper_words) for word in words)
+    return bool(words) and all(is_known(word.lower(), paper_words, False) for word in words)
 
 
 def introduced_by_some(name: str, introduced: dict[str, set[str]]) -> bool:
@@ -498,6 +498,10 @@ NAMED_THING = re.compile(
     # coding (CPC) paper"; a message opening with its paper: "tree of thoughts paper: ..."
     r"\bthe\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)(?<!\bthey)(?<!\bwe)(?<!\byou)"
     r"\s+(?:paper|(?:technical\s+)?report)\b"  # not "the gain they report"
+    # "original bert paper glue score ...": the word saying which paper stands for "the",
+    # with what is asked of it after (not a comparison's side, "original openai w2s paper")
+    r"|\b(?:original|seminal|actual|official)\s+((?:[\w.+'()-]+\s+){0,3}?[\w.+'()-]+)"
+    r"\s+(?:paper|(?:technical\s+)?report)\b(?!\W*$)"
     r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s+paper(?!['\u2019]s\b)\s*[:,\u2014\u2013'\"-]"
     # "masked autoencoders (he et al 2021), ...", "mae by he et al: ...": named by its authors
     r"|^\W*((?:[\w.+'-]+\s+){0,3}?[\w.+'-]+)\s*(?:\(|\bby\s)\s*[\w'-]+\s+et\s+al\b"
@@ -589,7 +593,8 @@ LEADING_WORDS = re.compile(
 # as such; some paper must introduce X, however well the rest of the question describes
 # what it asks ("what pooling did the original sentence-bert paper use?").
 ORIGIN = re.compile(
-    r"\b(?:original|seminal|first)\s+(?:[\w.+'()-]+\s+){0,3}?(?:paper|report|abstract)\b"
+    r"\b(?:original|seminal|first|actual|real|official)\s+(?:[\w.+'()-]+\s+){0,3}?"
+    r"(?:paper|report|abstract)\b"
     # "the paper itself", "according to its own paper": that paper
     r"|\bpaper\s+itself\b|\b(?:its|their)\s+own\s+paper\b",
     re.IGNORECASE,
@@ -600,7 +605,9 @@ def asks_for_the_origin(question: str) -> bool:
     """Whether the question asks for the paper that introduced what it names: "the
     original X paper", "the X paper itself", or X cited by its authors ("(he et al 2021)"),
     who are peripheral to what it asks (intent.AUTHORS)."""
-    return bool(ORIGIN.search(core_question(question)) or AUTHORS.search(question))
+    # The whole message: "... on 960h? the actual hubert paper number" says it after its
+    # question.
+    return bool(ORIGIN.search(question) or AUTHORS.search(question))
 
 
 def named_papers(
@@ -744,6 +751,7 @@ def judge_relevance(
     similarity_margin: float,
     limit: int,
     names: Set[str] = frozenset(),
+    written_in: str = "",
 ) -> Relevance:
     """Papers whose text covers the question's key concepts well enough to answer from.
 
@@ -757,6 +765,10 @@ def judge_relevance(
     ``names``: the question's rare names (asked_names); each must be in the text of a
     paper that may answer. Coverage weighs every word, so papers matching the rest of
     "fixmatch: what confidence threshold for pseudo-labels?" cover it without "fixmatch".
+
+    ``written_in``: the words that may be missing, when ``question`` holds more than was
+    asked (a follow-up judged with its conversation's words: the first question's "gist"
+    of "afrolm - what's the gist" is no thing the follow-up asks about).
     """
     covered = {h.paper_id: coverage(concepts, paper_words.get(h.paper_id, set())) for h in hits}
     best = max(covered.values(), default=0.0)
@@ -764,7 +776,7 @@ def judge_relevance(
     missing = (
         []
         if described(concepts, best) or described_around(concepts, hits, paper_words, closest)
-        else missing_concepts(concepts, question)
+        else missing_concepts(concepts, written_in or question)
     )
     # A thing no text mentions cannot be answered about; nor can a question whose concepts
     # no paper covers, or (unless one paper covers them twice as well as needed: short

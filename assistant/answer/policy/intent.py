@@ -245,6 +245,9 @@ PERIPHERAL = re.compile(
     r"|\b(exactly|actually|really|basically|precisely|literally|honestly)\b"
     # What is asked of the answer, not what it is about: "the gist of X", "explain X".
     r"|\b(the\s+)?(gist|main\s+idea|key\s+idea|tl;?dr|short\s+version)\s+(of|behind|from)\b"
+    # ... or asked of what the message opened with: "afrolm - what's the gist?"
+    r"|\b(what'?s|whats|what\s+is)\s+the\s+(gist|main\s+idea|key\s+idea|tl;?dr|big\s+idea)"
+    r"(?=\W*$)"
     # "main takeaways of X", "what's the takeaway": what the answer should be, not a name.
     r"|\b(the\s+)?((main|key|big)\s+)?take-?aways?(\s+(of|from))?\b"
     r"|\b(can|could|would)\s+you\s+(please\s+)?(explain|summari[sz]e|describe|tell\s+me)\b"
@@ -277,6 +280,12 @@ PERIPHERAL = re.compile(
     r"wants\s+to\s+know)\b(\s+me\s+to\b)?)?"
     r"|\b(on|from)\s+(twitter|x|reddit|linkedin|youtube|mastodon|bluesky|hacker\s*news|"
     r"discord|slack)(?![\w-])"
+    # The asker's own group and where it is: "our bio-ML group at EMBL wants ..."
+    r"|\b(my|our)\s+([\w-]+\s+)?(group|lab|team)\s+(at|in|from)\s+[\w&.-]+(\s+[\w&.-]+)?"
+    r"(?=\s*([,.;:!?)]|$)|\s+(asked|asks|wants?|needs?|is|are|was)\b)"
+    # Where the asker heard of it: "saw a tweet that ...", "read a thread saying ..."
+    r"|\b(i\s+)?(saw|read|seen)\s+(a|an|some|this)\s+(tweet|post|thread|toot|video|blog\s*post)"
+    r"(\s+(that|saying|claiming|about))?\b"
     # The lab a paper comes from, which its abstract rarely says: "the original openai
     # weak-to-strong paper", "google's flan paper", "Vega v1 from JD".
     r"|"

@@ -155,6 +155,22 @@ def two_for_to(word: str, vocabulary: Iterable[str]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# A hyphenated word: "afro-lm", "mm-llama".
+HYPHENATED = re.compile(r"(?<![\w-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])", re.IGNORECASE)
+
+
+def joined(word: str, in_text: Callable[[str], bool]) -> str | None:
+    """The collection's word that ``word`` hyphenates ("afro-lm" is "AfroLM"), when no
+    indexed text holds it hyphenated, nor one of its parts ("afro"), and one holds it
+    joined; else None. A word whose parts the texts hold is found by them ("pseudo-
+    labeling" by the "pseudo labels" of one paper as by the "pseudolabeling" of another)."""
+    lower = word.lower()
+    together = lower.replace("-", "")
+    if in_text(lower) or all(map(in_text, lower.split("-"))):
+        return None
+    return together if in_text(together) else None
+
+
 def correct_typos(
     question: str,
     in_collection: Callable[[str], bool],
@@ -163,7 +179,8 @@ def correct_typos(
     vocabulary: Iterable[str] = (),
 ) -> str:
     """``question`` with its typos set right (``correction``), "x2y" shorthand written out
-    as the collection writes it (``two_for_to``), the rest as written."""
+    as the collection writes it (``two_for_to``), a name hyphenated where the collection
+    writes it joined (``joined``), the rest as written."""
 
     def fix(match: re.Match[str]) -> str:
         return correction(match.group(), in_collection, common_words, in_text) or match.group()
@@ -179,5 +196,9 @@ def correct_typos(
         meant = SHORTHAND.get(word.lower())
         return meant if meant and not in_collection(word.lower()) else word
 
-    question = TWO_FOR_TO.sub(spell_out, question)
+    def join(match: re.Match[str]) -> str:
+        word = match.group()
+        return (joined(word, in_text) if in_text is not None else None) or word
+
+    question = HYPHENATED.sub(join, TWO_FOR_TO.sub(spell_out, question))
     return WORD.sub(fix, SHORTHAND_WORD.sub(write_out, question))
