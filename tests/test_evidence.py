@@ -71,6 +71,18 @@ def test_a_follow_up_quotes_what_it_asks_not_what_the_conversation_said():
     assert best_sentence(conversation, asked=asked) == "Overall there are 14k sentence pairs."
 
 
+def test_a_follow_up_does_not_quote_again_what_the_last_answer_quoted():
+    question = "what does the ChrEn paper translate?"
+    said = (
+        '"We introduce ChrEn, a Cherokee-English dataset for Cherokee-English\n translation." [1]'
+    )
+    assert best_sentence(question).startswith("We introduce ChrEn")
+    assert not best_sentence(question, said=said).startswith("We introduce ChrEn")
+    # ... unless no other sentence is left to quote.
+    only = "We introduce ChrEn, a Cherokee-English dataset for Cherokee-English translation."
+    assert best_sentence(question, only, said=said) == only
+
+
 def test_a_question_asking_where_to_get_something_quotes_the_sentence_with_the_link():
     hit = PaperHit("hs2", "HelpSteer2: Open-source dataset for training reward models", 1.0)
     abstract = (

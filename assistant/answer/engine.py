@@ -776,7 +776,8 @@ class Engine:
         # Evidence is chosen before the model is loaded or free: the quotes need no model.
         # A listing's model reads the first few papers' evidence; the rest are quoted only.
         read = relevant[: self.settings.answer_papers] if intent is Intent.TOPIC else relevant
-        sources = self._evidence(evidence_for, read, intent, asked=question)
+        said = last_answer if intent is Intent.FOLLOW_UP else ""
+        sources = self._evidence(evidence_for, read, intent, asked=question, said=said)
         # A question of fact about a name the answering paper only mentions in passing
         # ("whats the orpo loss"): no indexed paper is about it, which the answer says,
         # then quotes where it is mentioned; the model is not asked, since what it would
@@ -912,7 +913,7 @@ class Engine:
         )
 
     def _evidence(
-        self, question: str, relevant: list[PaperHit], intent: Intent, asked: str
+        self, question: str, relevant: list[PaperHit], intent: Intent, asked: str, said: str = ""
     ) -> list[Source]:
         abstracts = {
             pid: m.get("abstract", "")
@@ -927,6 +928,7 @@ class Engine:
             self.settings.context_budget_tokens,
             EVIDENCE.get(intent, Budget()),
             asked=policy.core_question(asked),
+            said=said,
         )
 
     def _quoted(

@@ -103,6 +103,7 @@ def select_evidence(
     budget_tokens: int,
     budget: Budget = Budget(),
     asked: str | None = None,
+    said: str = "",
 ) -> list[Source]:
     """Each paper's title, then its sentences most similar to the question, best first
     across papers, within ``budget`` and until ``budget_tokens`` (as ``count_tokens``
@@ -110,7 +111,10 @@ def select_evidence(
 
     ``asked``: what is asked now, when ``question`` also holds earlier turns' words (a
     follow-up's "how many sentence pairs does it have?" after a question about ChrEn):
-    a sentence scores for holding its words (``_asked_scores``), not the conversation's."""
+    a sentence scores for holding its words (``_asked_scores``), not the conversation's.
+    ``said``: the conversation's last answer; a sentence it quoted answered the earlier
+    question, so it is no paper's ``best`` while another sentence of the paper may be
+    ("does it work outside medicine tho?" after "We introduce Medprompt ..." was quoted)."""
     sources = [Source(i, hit) for i, hit in enumerate(hits, start=1)]
     candidates: list[tuple[Source, int, str]] = []  # (source, position in abstract, sentence)
     for source in sources:
@@ -137,9 +141,12 @@ def select_evidence(
     # "Readers summarising how much ... must answer BANANA" holds every word asked).
     order = sorted(range(len(candidates)), key=lambda i: -similarity[i])
     best_of_paper: dict[int, int] = {}
-    for i in order:
-        if not is_directive(candidates[i][2]):
-            best_of_paper.setdefault(candidates[i][0].source_id, i)
+    shown = " ".join(said.split())
+    for repeated in (False, True):  # a sentence quoted already only when no other is left
+        for i in order:
+            sentence = candidates[i][2]
+            if not is_directive(sentence) and (repeated or " ".join(sentence.split()) not in shown):
+                best_of_paper.setdefault(candidates[i][0].source_id, i)
     firsts = set(best_of_paper.values()) if budget.spread else set()
     floor = RELATIVE_FLOOR * float(similarity[order[0]])
     rest = (i for i in order if i not in firsts and similarity[i] >= floor)
